@@ -1,0 +1,172 @@
+package lib;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.*;
+import java.nio.file.*;
+import java.util.*;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
+
+/** The docker helpers of images.sh, on the daemon that DOCKER_HOST names. */
+public final class Docker {
+    private Docker() {}
+
+    /** The docker client: $DOCKER, else `docker` on the PATH. */
+    public static String bin() {
+        String d = System.getenv("DOCKER");
+        return d != null && !d.isBlank() ? d : "docker";
+    }
+
+    public static Exec docker(String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(bin());
+        argv.addAll(Arrays.asList(args));
+        return Exec.of(argv);
+    }
+
+    /** in_docker: does the daemon have this image? It must have a version. */
+    public static boolean has(String image) {
+        ImageRef.versioned(image);
+        return docker("image", "inspect", "--format", "{{.Id}}", image).ok();
+    }
+
+    /** The image id (sha256:...) of an image the daemon has. */
+    public static String id(String image) {
+        return docker("image", "inspect", "--format", "{{.Id}}", image).fails("Can't find image [" + image + "]").read().trim();
+    }
+
+    /** `docker pull` unless the daemon already has it. */
+    public static void pull(String image) {
+        if (has(image)) return;
+        docker("pull", image).fails("Pull failed [" + image + "]").changes().run();
+    }
+
+    /** docker_export: the files of an image as a tar (create a container, export it, remove it). */
+    public static void export(String image, OutputStream out) {
+        if (!has(image)) throw Fail.die("Can't find image [" + image + "]");
+        String c = docker("create", image, "sh").fails("FAILED; docker create").changes().read().trim();
+        if (c.isEmpty()) return; // dry-run
+        try {
+            docker("export", c).fails("docker export", image).out(out).run();
+        } finally {
+            docker("rm", c).ok();
+        }
+    }
+
+    /** docker_ls: the image's files, sorted. */
+    public static List<String> ls(String image) {
+        PipedInputStream pin = new PipedInputStream(1 << 16);
+        List<String> names = new ArrayList<>();
+        Thread reader = new Thread(() -> names.addAll(Tars.names(pin)));
+        try (PipedOutputStream pout = new PipedOutputStream(pin)) {
+            reader.start();
+            export(image, pout);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            join(reader);
+        }
+        Collections.sort(names);
+        return names;
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** `docker save IMAGE` into a file of a fresh temporary folder. */
+    public static Path save(String image, Path dir) {
+        docker("inspect", image).fails("Failed; docker inspect").read();
+        Path tar = dir.resolve("img.tar");
+        docker("save", "-o", tar.toString(), image).fails("Failed; docker save").run();
+        return tar;
+    }
+
+    /** The layer tars of a `docker save` archive, base first, as named in its manifest.json. */
+    public static List<String> layers(Path saved) {
+        try (TarFile tf = new TarFile(saved.toFile())) {
+            for (TarArchiveEntry e : tf.getEntries()) {
+                if (e.getName().equals("manifest.json")) {
+                    JsonNode m = new ObjectMapper().readTree(tf.getInputStream(e));
+                    List<String> out = new ArrayList<>();
+                    m.get(0).get("Layers").forEach(l -> out.add(l.asText()));
+                    return out;
+                }
+            }
+            throw Fail.die("No manifest.json in [" + saved + "]");
+        } catch (IOException e) {
+            throw Fail.die("Can't read [" + saved + "]: " + e.getMessage());
+        }
+    }
+
+    /** docker_ls_layers: `=== Layer; PATH`, then the files of that layer, for each layer. */
+    public static void lsLayers(String image, PrintStream out) {
+        Path tmp = Temp.dir("images");
+        Path saved = save(image, tmp);
+        try (TarFile tf = new TarFile(saved.toFile())) {
+            for (String layer : layers(saved)) {
+                out.println("=== Layer; " + layer);
+                for (String n : Tars.names(tf.getInputStream(entry(tf, layer)))) out.println(n);
+            }
+        } catch (IOException e) {
+            throw Fail.die("Can't read [" + saved + "]: " + e.getMessage());
+        } finally {
+            Temp.delete(tmp);
+        }
+    }
+
+    static TarArchiveEntry entry(TarFile tf, String name) {
+        return tf.getEntries().stream().filter(e -> e.getName().equals(name)).findFirst()
+                .orElseThrow(() -> Fail.die("No such layer [" + name + "]"));
+    }
+
+    /** docker_save_layers: unpack the named layers, in order, into one folder; its tar on out. */
+    public static void saveLayers(String image, List<String> layers, OutputStream out) {
+        if (layers.isEmpty()) throw Fail.usage("No layer");
+        Path tmp = Temp.dir("images");
+        Path saved = save(image, tmp);
+        Path files = tmp.resolve("files");
+        try (TarFile tf = new TarFile(saved.toFile())) {
+            Files.createDirectory(files);
+            for (String layer : layers) {
+                Exec.of("tar", "-x", "-C", files.toString()).fails("tar", layer).in(tf.getInputStream(entry(tf, layer))).run();
+            }
+            Exec.of("tar", "-c", "-C", files.toString(), ".").fails("tar", image).out(out).run();
+        } catch (IOException e) {
+            throw Fail.die("Can't read [" + saved + "]: " + e.getMessage());
+        } finally {
+            Temp.delete(tmp);
+        }
+    }
+
+    /** docker_flush: remove all containers and images; only with --really. */
+    public static void flush(boolean really) {
+        if (!really) throw Fail.die("THIS WILL WIPE YOUR ENTIRE DOCKER. Invoke with --really");
+        List<String> containers = words(docker("ps", "-a", "-q").read());
+        if (!containers.isEmpty()) docker(concat(List.of("rm", "-f"), containers)).changes().run();
+        List<String> images = words(docker("images", "-q").read());
+        if (!images.isEmpty()) docker(concat(List.of("rmi", "-f"), new ArrayList<>(new LinkedHashSet<>(images)))).changes().run();
+    }
+
+    private static Exec docker(List<String> args) {
+        return docker(args.toArray(String[]::new));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+
+    static List<String> words(String s) {
+        List<String> l = new ArrayList<>();
+        for (String w : s.trim().split("\\s+")) if (!w.isEmpty()) l.add(w);
+        return l;
+    }
+}

@@ -1,0 +1,120 @@
+package lib;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.*;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.*;
+
+/**
+ * Private temporary folders and half-written outputs, removed on every exit,
+ * also on Ctrl-C and TERM (one JVM shutdown hook, after running programs are stopped).
+ */
+public final class Temp {
+    private static final Set<Path> owned = Collections.synchronizedSet(new LinkedHashSet<>());
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(Temp::cleanup, "images-cleanup"));
+    }
+
+    private Temp() {}
+
+    /** A fresh folder only the caller can read, under $TMPDIR (or /tmp). */
+    public static Path dir(String prefix) {
+        try {
+            String base = System.getenv().getOrDefault("TMPDIR", "/tmp");
+            Path d = Files.createTempDirectory(Path.of(base), prefix + "-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            owned.add(d);
+            return d;
+        } catch (IOException e) {
+            throw Fail.die("Can't create a temporary folder [" + e.getMessage() + "]");
+        }
+    }
+
+    /** A temporary name beside target; commit() renames it into place, else it is removed. */
+    public static Path partial(Path target) {
+        Path abs = target.toAbsolutePath();
+        Path p = abs.resolveSibling("." + abs.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        owned.add(p);
+        return p;
+    }
+
+    /** Atomically moves a finished partial file to its target. */
+    public static void commit(Path partial, Path target) {
+        try {
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            owned.remove(partial);
+        } catch (IOException e) {
+            throw Fail.die("Can't write [" + target + "]: " + e.getMessage());
+        }
+    }
+
+    /** Removes a temporary folder now: mounts under it first, then the files. */
+    public static void delete(Path p) {
+        unmount(p);
+        try {
+            if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                Files.walkFileTree(p, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
+                        d.toFile().setWritable(true, true); // read-only folders in layer trees
+                        d.toFile().setExecutable(true, true);
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+                        Files.deleteIfExists(f);
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                        Files.deleteIfExists(d);
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+            } else {
+                Files.deleteIfExists(p);
+            }
+            owned.remove(p);
+        } catch (IOException e) {
+            System.err.println("WARNING: could not remove [" + p + "]: " + e.getMessage());
+        }
+    }
+
+    /** skopeo leaves ROOT/overlay bind-mounted; never delete through a mount. */
+    public static void unmount(Path p) {
+        Path mountinfo = Path.of("/proc/self/mountinfo");
+        if (!Files.isReadable(mountinfo)) return;
+        try {
+            String prefix = p.toAbsolutePath().normalize().toString();
+            List<String> points = new ArrayList<>();
+            for (String line : Files.readAllLines(mountinfo)) {
+                String point = line.split(" ")[4].replace("\\040", " ");
+                if (point.equals(prefix) || point.startsWith(prefix + "/")) points.add(point);
+            }
+            points.sort(Comparator.reverseOrder()); // deepest first
+            for (String point : points) {
+                new ProcessBuilder("umount", "-l", point).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void cleanup() {
+        Exec.stopAll();
+        List<Path> left;
+        synchronized (owned) {
+            left = new ArrayList<>(owned);
+        }
+        Collections.reverse(left);
+        for (Path p : left) delete(p);
+    }
+}

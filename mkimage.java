@@ -1,0 +1,111 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.apache.commons:commons-compress:1.28.0
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.3
+//DEPS org.slf4j:slf4j-nop:1.7.36
+//SOURCES legacy-import.java
+//SOURCES lib/Cli.java lib/Exec.java lib/Fail.java lib/Temp.java lib/ImageRef.java lib/Xcluster.java
+//SOURCES lib/Docker.java lib/Tars.java lib/Registry.java lib/Skopeo.java
+
+import java.nio.file.*;
+import java.util.concurrent.Callable;
+import lib.*;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * mkimage: build an image in the local docker daemon from an overlay image folder,
+ * the steps of images.sh's cmd_mkimage in order.
+ */
+@Command(name = "mkimage", mixinStandardHelpOptions = true,
+        description = {"Create an image in the local docker daemon from DIR, which holds an executable `tar` script.",
+                "With a Dockerfile in DIR: `DIR/tar` makes ovl.tar in a fresh context holding only it, then"
+                        + " `docker build -t TAG -f DIR/Dockerfile CONTEXT`.",
+                "Without one: the old way, legacy-import (manifest.json, `docker import`).",
+                "Prints the image name on stdout."})
+public class mkimage implements Callable<Integer> {
+    @Mixin Cli.Options options;
+
+    @Option(names = "--manifest", paramLabel = "M", description = "The manifest of the old way (default DIR/manifest.json).")
+    Path manifest;
+
+    @Option(names = "--force", description = "Old way: remove name:version from docker first, and import again.")
+    boolean force;
+
+    @Option(names = "--upload", description = "Then copy the image to the local registry.")
+    boolean upload;
+
+    @Option(names = "--strip-host", description = "With --upload: drop the registry host of the name there.")
+    boolean stripHost;
+
+    @Option(names = "--tag", paramLabel = "T", description = "The image name with a Dockerfile, like library/metallb:latest.")
+    String tag;
+
+    @Parameters(paramLabel = "DIR", description = "The image folder.")
+    Path dir;
+
+    public static void main(String[] args) {
+        System.exit(Cli.run(new mkimage(), args));
+    }
+
+    @Override
+    public Integer call() {
+        System.out.println(build(dir, manifest, tag, force, upload, stripHost));
+        return 0;
+    }
+
+    /** Builds the image of DIR and returns its name. */
+    static String build(Path dir, Path manifest, String tag, boolean force, boolean upload, boolean stripHost) {
+        checkDir(dir);
+        String name = Files.isReadable(dir.resolve("Dockerfile"))
+                ? dockerfile(dir, tag)
+                : LegacyImport.importImage(dir, manifest, force);
+        if (upload) Registry.local().upload(name, stripHost);
+        return name;
+    }
+
+    /** DIR must be a folder with an executable `tar`. */
+    static void checkDir(Path dir) {
+        if (!Files.isDirectory(dir)) throw Fail.die("Not a directory [" + dir + "]");
+        if (!Files.isExecutable(dir.resolve("tar"))) throw Fail.die("Not executable [" + dir.resolve("tar") + "]");
+    }
+
+    /** `DIR/tar CTX/ovl.tar`, then `docker build` with the context holding only ovl.tar. */
+    static String dockerfile(Path dir, String tag) {
+        if (tag == null || tag.isBlank()) throw Fail.die("No --tag specified");
+        ImageRef.versioned(tag);
+        Path ctx = Temp.dir("images-ctx");
+        try {
+            Path ovl = ctx.resolve("ovl.tar");
+            runTar(dir, ovl.toString());
+            if (!Exec.dryRun && fileSize(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
+            Docker.docker("build", "-t", tag, "-f", dir.toAbsolutePath().resolve("Dockerfile").toString(), ctx.toString())
+                    .fails("Failed to build " + tag).changes().run();
+            return tag;
+        } finally {
+            Temp.delete(ctx);
+        }
+    }
+
+    /** Runs the folder's `tar` script with the caller's environment; its stderr is shown. */
+    static Exec tarScript(Path dir, String out) {
+        return Exec.of(dir.toAbsolutePath().resolve("tar").toString(), out)
+                .fails("Failed to create ovl.tar [" + dir.resolve("tar") + "]").showStderr();
+    }
+
+    static void runTar(Path dir, String out) {
+        tarScript(dir, out).changes().run();
+    }
+
+    static long fileSize(Path p) {
+        try {
+            return Files.exists(p) ? Files.size(p) : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+}
