@@ -57,26 +57,20 @@ public final class Docker {
 
     /** docker_ls: the image's files, sorted. */
     public static List<String> ls(String image) {
-        PipedInputStream pin = new PipedInputStream(1 << 16);
-        List<String> names = new ArrayList<>();
-        Thread reader = new Thread(() -> names.addAll(Tars.names(pin)));
-        try (PipedOutputStream pout = new PipedOutputStream(pin)) {
-            reader.start();
-            export(image, pout);
+        try {
+            java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+            var names = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> Tars.names(java.nio.channels.Channels.newInputStream(pipe.source())));
+            try (OutputStream out = java.nio.channels.Channels.newOutputStream(pipe.sink())) {
+                export(image, out);
+            }
+            List<String> sorted = new ArrayList<>(names.join());
+            Collections.sort(sorted);
+            return sorted;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            join(reader);
-        }
-        Collections.sort(names);
-        return names;
-    }
-
-    private static void join(Thread t) {
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof Fail f ? f : e;
         }
     }
 

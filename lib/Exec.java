@@ -117,9 +117,9 @@ public final class Exec {
         }
         if (verbose) System.err.println("+ " + line(producer.argv) + " | " + line(consumer.argv));
         try {
-            PipedInputStream pin = new PipedInputStream(1 << 20);
-            Counting pout = new Counting(new PipedOutputStream(pin));
-            consumer.in = pin;
+            java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open(); // an OS pipe, not tied to threads
+            Counting pout = new Counting(java.nio.channels.Channels.newOutputStream(pipe.sink()));
+            consumer.in = java.nio.channels.Channels.newInputStream(pipe.source());
             java.util.concurrent.CompletableFuture<Void> c = java.util.concurrent.CompletableFuture.runAsync(
                     () -> consumer.execute(consumer.out != null ? consumer.out : new NoClose(System.err)));
             Fail first = null;

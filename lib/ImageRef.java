@@ -26,6 +26,7 @@ public record ImageRef(String domain, String path, String tag, String digest) {
             path = domain + "/" + path; // "nordixorg/mconnect": a docker.io user, not a host
             domain = null;
         }
+        if (!path.equals(path.toLowerCase())) throw Fail.die("Invalid image reference [" + s + "]");
         if (domain == null) domain = DOCKER_IO;
         if (domain.equals(DOCKER_IO) && !path.contains("/")) path = "library/" + path;
         return new ImageRef(domain, path, m.group("tag"), m.group("digest"));

@@ -1,0 +1,94 @@
+import static org.assertj.core.api.Assertions.*;
+
+import lib.ImageRef;
+import org.junit.jupiter.api.Test;
+
+/** The images command line: help, errors, exit codes; references parsed in one place. */
+class CliTest {
+    static final String[] COMMANDS = {"make", "mktar", "mkimage", "legacy-import", "env", "get_rootfs", "get_manifest",
+            "in_docker", "docker_ls", "docker_export", "docker_ls_layers", "docker_save_layers", "docker_flush",
+            "lreg_ls", "lreg_cache", "lreg_upload", "lreg_inspect", "lreg_rm"};
+
+    @Test
+    void helpListsEveryCommandThreeWays() {
+        for (String[] args : new String[][] {{}, {"help"}, {"--help"}, {"-h"}}) {
+            Bed.Result r = Bed.images(args);
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.out()).as(String.join(" ", args)).contains(COMMANDS);
+        }
+    }
+
+    @Test
+    void helpOfOneCommandShowsItsOptions() {
+        Bed.Result r = Bed.images("mkimage", "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("--manifest", "--force", "--upload", "--strip-host", "--tag", "--verbose", "--dry-run");
+        Bed.Result d = Bed.images("docker-ls", "--help"); // the dashed alias
+        assertThat(d.code()).isZero();
+        assertThat(d.out()).contains("docker_ls", "IMAGE");
+    }
+
+    @Test
+    void unknownCommandIsAnErrorWithExit1() {
+        Bed.Result r = Bed.images("frobnicate");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.stderr()).startsWith("ERROR: Invalid command [frobnicate]");
+        assertThat(r.stdout()).isEmpty();
+    }
+
+    @Test
+    void usageErrorsExit2() {
+        Bed.Result r = Bed.images("docker_ls", "--no-such-option", "x:1");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.stderr()).startsWith("ERROR: ").contains("--no-such-option");
+        Bed.Result missing = Bed.images("docker_ls");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.stderr()).startsWith("ERROR: ");
+    }
+
+    @Test
+    void standaloneScriptsRunAlone() {
+        for (String main : new String[] {"make", "mkimage", "LegacyImport"}) {
+            Bed.Result r = Bed.tool(main, java.util.Map.of(), "--help");
+            assertThat(r.code()).as(main).isZero();
+            assertThat(r.out()).contains("Usage:", "--verbose", "--dry-run");
+        }
+    }
+
+    @Test
+    void envPrintsTheXclusterContext() {
+        Bed.Result r = Bed.images(java.util.Map.of("XCLUSTER_TMP", "/some/where"), "env");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("XCLUSTER_TMP=/some/where\n");
+    }
+
+    @Test
+    void referencesGetDockerHubDefaults() {
+        ImageRef a = ImageRef.parse("alpine:3.8");
+        assertThat(a).isEqualTo(new ImageRef("docker.io", "library/alpine", "3.8", null));
+        assertThat(a.full()).isEqualTo("docker.io/library/alpine:3.8");
+        assertThat(a.familiar()).isEqualTo("alpine:3.8");
+        ImageRef u = ImageRef.parse("nordixorg/mconnect:v1.2");
+        assertThat(u.domain()).isEqualTo("docker.io");
+        assertThat(u.path()).isEqualTo("nordixorg/mconnect");
+        assertThat(u.familiar()).isEqualTo("nordixorg/mconnect:v1.2");
+    }
+
+    @Test
+    void referencesWithHostPortTagAndDigest() {
+        ImageRef r = ImageRef.parse("127.0.0.1:5000/x/y:1.0");
+        assertThat(r).isEqualTo(new ImageRef("127.0.0.1:5000", "x/y", "1.0", null));
+        assertThat(r.withoutHost()).isEqualTo("x/y:1.0");
+        assertThat(ImageRef.parse("k8s.gcr.io/pause:3.1").full()).isEqualTo("k8s.gcr.io/pause:3.1");
+        assertThat(ImageRef.parse("localhost/a").hasVersion()).isFalse();
+        assertThat(ImageRef.parse("127.0.0.1:5000/x/y").hasVersion()).isFalse();
+        String d = "sha256:" + "a".repeat(64);
+        ImageRef dg = ImageRef.parse("quay.io/a/b@" + d);
+        assertThat(dg.digest()).isEqualTo(d);
+        assertThat(dg.tag()).isNull();
+        assertThat(dg.hasVersion()).isTrue();
+        assertThat(ImageRef.parse("[fd00::1]:5000/a:1").domain()).isEqualTo("[fd00::1]:5000");
+        assertThatThrownBy(() -> ImageRef.parse("UPPER/case:1")).hasMessageContaining("Invalid image reference");
+        assertThatThrownBy(() -> ImageRef.versioned("busybox")).hasMessage("Image must have a version");
+    }
+}
