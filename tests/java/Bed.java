@@ -245,6 +245,14 @@ public final class Bed {
         }
     }
 
+    /** A copy of a folder of the repo that any user can read (the clone itself may sit under a private home). */
+    public static Path publicCopy(Path from) {
+        Path to = mkdirs(WORK.resolve("public")).resolve(from.getFileName().toString() + "-" + System.nanoTime());
+        run(Map.of(), null, "cp", "-a", from.toString(), to.toString());
+        run(Map.of(), null, "chmod", "-R", "a+rX", to.toString());
+        return to;
+    }
+
     public static void write(Path p, String s) {
         try {
             Files.createDirectories(p.toAbsolutePath().getParent());
