@@ -113,6 +113,14 @@ public class make implements Callable<Integer> {
         return "0".equals(Exec.of("id", "-u").read().trim());
     }
 
+    static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw Fail.die("Can't create folder [" + dir + "]: " + e.getMessage());
+        }
+    }
+
     /** mktar (internal, root): skopeo each image into a fresh storage tree, then tar it. */
     @Command(name = "mktar", mixinStandardHelpOptions = true,
             description = {"(internal, root) Copy images from docker into a fresh containers-storage tree with skopeo, then tar it."})
@@ -143,10 +151,12 @@ public class make implements Callable<Integer> {
             Path tmp = Temp.dir("images-mktar");
             try {
                 Path root = tmp.resolve("var/lib/containers/storage"), runroot = tmp.resolve("var/run/containers/storage");
+                Path skopeoTmp = tmp.resolve("tmp"); // skopeo's big temporary files go away with ours
+                mkdirs(skopeoTmp);
                 for (String img : images) {
                     System.err.println("Adding [" + img + "]");
                     Skopeo.copyFromDaemon(img, "containers-storage:[overlay@" + root + "+" + runroot + "]" + img)
-                            .fails("skopeo failed [" + img + "]").changes().run();
+                            .env("TMPDIR", skopeoTmp.toString()).fails("skopeo failed [" + img + "]").changes().run();
                 }
                 Temp.unmount(tmp); // skopeo leaves ROOT/overlay mounted on itself
                 writeTar(tmp, out, user);
@@ -165,11 +175,7 @@ public class make implements Callable<Integer> {
             }
             Path target = Path.of(out);
             Path partial = Temp.partial(target);
-            try {
-                Files.createDirectories(target.toAbsolutePath().getParent());
-            } catch (java.io.IOException e) {
-                throw Fail.die("Can't create the folder of [" + out + "]: " + e.getMessage());
-            }
+            mkdirs(target.toAbsolutePath().getParent());
             try (var os = Files.newOutputStream(partial)) {
                 Exec.of(argv).fails("tar", out).out(os).changes().run();
             } catch (java.io.IOException e) {

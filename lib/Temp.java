@@ -52,13 +52,13 @@ public final class Temp {
     }
 
     /** Removes a temporary folder now: mounts under it first, then the files. */
-    public static void delete(Path p) {
+    public static synchronized void delete(Path p) {
         unmount(p);
         try {
             if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 Files.walkFileTree(p, new SimpleFileVisitor<>() {
                     @Override
-                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
+                    public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
                         d.toFile().setWritable(true, true); // read-only folders in layer trees
                         d.toFile().setExecutable(true, true);
                         return FileVisitResult.CONTINUE;
@@ -68,6 +68,12 @@ public final class Temp {
                     public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
                         Files.deleteIfExists(f);
                         return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                        if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+                        throw e;
                     }
 
                     @Override
@@ -81,7 +87,7 @@ public final class Temp {
             }
             owned.remove(p);
         } catch (IOException e) {
-            System.err.println("WARNING: could not remove [" + p + "]: " + e.getMessage());
+            System.err.println("WARNING: could not remove [" + p + "]: " + e);
         }
     }
 

@@ -57,7 +57,7 @@ public final class Xcluster {
                 Path d = Path.of(dir, name);
                 if (!dir.isEmpty() && Files.isDirectory(d)) return d.toAbsolutePath().normalize();
             }
-            throw Fail.die("Ovl not found [" + name + "]");
+            throw Fail.die("Can't find ovl [" + name + "]");
         }
         String out = Exec.of(script(), "ovld", name).fails("Can't find ovl [" + name + "]").read().trim();
         if (out.isEmpty() || !Files.isDirectory(Path.of(out))) throw Fail.die("Can't find ovl [" + name + "]");

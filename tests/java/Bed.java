@@ -134,6 +134,7 @@ public final class Bed {
             points.sort(Comparator.reverseOrder());
             for (String m : points) new ProcessBuilder("umount", "-l", m).start().waitFor();
             new ProcessBuilder("rm", "-rf", "--one-file-system", prefix).start().waitFor();
+            for (Path d : shortDirs) new ProcessBuilder("rm", "-rf", "--one-file-system", d.toString()).start().waitFor();
         } catch (Exception e) {
             // best effort at exit
         }
@@ -236,6 +237,27 @@ public final class Bed {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A folder with a short path: podman refuses a run root longer than 50 characters. */
+    public static synchronized Path shortDir() {
+        try {
+            for (int i = 0; ; i++) {
+                Path d = Path.of("/tmp", "it" + Long.toString(System.nanoTime() % 1_000_000_000L, 36));
+                try {
+                    Files.createDirectory(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                    shortDirs.add(d);
+                    return d;
+                } catch (FileAlreadyExistsException e) {
+                    if (i > 100) throw e;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final List<Path> shortDirs = new ArrayList<>();
 
     public static Path tempDir(String name) {
         try {

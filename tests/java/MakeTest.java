@@ -1,0 +1,249 @@
+import static org.assertj.core.api.Assertions.*;
+
+import java.io.*;
+import java.nio.file.*;
+import java.util.*;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * make, the classic way (docker, skopeo as root, tar), checked the way a VM uses the tar:
+ * unpacked as root keeping xattrs, then read by podman with the containers/storage library.
+ */
+class MakeTest {
+    static final Path EXAMPLES = Bed.REPO.resolve("examples");
+    static Path tar;
+    static Path tree;
+
+    @BeforeAll
+    static void makeTheTar() {
+        Bed.docker();
+        Bed.requireTools("skopeo", "podman", "tar");
+        TestImages.multi("test/multi:1");
+        TestImages.plain("test/plain:1", "plain-says-hi");
+        TestImages.load("k8s.gcr.io/pause:3.1", List.of("/bin/sh", "-c", "echo pause"), List.of(new TestImages.Layer().busybox().bytes()));
+        tar = Bed.tempDir("make").resolve("out/images.tar");
+        Bed.Result r = make(Map.of("XCLUSTER_OVLPATH", EXAMPLES.toString()), "--tar=" + tar,
+                "test/multi:1", "test/plain:1", "hello=example/hello:1", "legacy");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderr()).contains("Adding [k8s.gcr.io/pause:3.1]", "Adding [test/multi:1]", "Adding [example/hello:1]",
+                "Adding [example/legacy:0.1]");
+        tree = unpack(tar);
+    }
+
+    static Bed.Result make(Map<String, String> env, String... args) {
+        String[] a = new String[args.length + 1];
+        a[0] = "make";
+        System.arraycopy(args, 0, a, 1, args.length);
+        return Bed.images(env, a);
+    }
+
+    /** As the VM does: unpack as root, keeping xattrs. */
+    static Path unpack(Path tar) {
+        Path t = Bed.shortDir();
+        Bed.Result r = Bed.run(Map.of(), null, "tar", "--xattrs", "--xattrs-include=*", "-xpf", tar.toString(), "-C", t.toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        return t;
+    }
+
+    static Bed.Result podman(Path tree, String... args) {
+        Path conf = Bed.WORK.resolve("containers.conf");
+        Bed.write(conf, "[containers]\ndefault_ulimits = []\n");
+        List<String> argv = new ArrayList<>(List.of("podman", "--root", tree.resolve("var/lib/containers/storage").toString(),
+                "--runroot", tree.resolve("var/run/containers/storage").toString(), "--storage-driver", "overlay"));
+        argv.addAll(Arrays.asList(args));
+        return Bed.run(Map.of("CONTAINERS_CONF", conf.toString()), null, argv.toArray(String[]::new));
+    }
+
+    static String podmanRun(Path tree, String... args) {
+        List<String> a = new ArrayList<>(List.of("run", "--rm", "--network", "none"));
+        a.addAll(Arrays.asList(args));
+        Bed.Result r = podman(tree, a.toArray(String[]::new));
+        assertThat(r.code()).as(r.toString()).isZero();
+        return r.out();
+    }
+
+    @Test
+    void podmanListsEveryImageUnderItsName() {
+        Bed.Result r = podman(tree, "images", "--format", "{{.Repository}}:{{.Tag}}");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out().split("\n")).containsExactlyInAnyOrder("k8s.gcr.io/pause:3.1", "docker.io/test/multi:1",
+                "docker.io/test/plain:1", "docker.io/example/hello:1", "docker.io/example/legacy:0.1");
+        for (String img : List.of("test/multi:1", "example/hello:1")) {
+            String id = Bed.docker("image", "inspect", "-f", "{{.Id}}", img).replace("sha256:", "");
+            Bed.Result p = podman(tree, "image", "inspect", "--format", "{{.Id}}", img);
+            assertThat(p.out().trim()).as(img).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void everyImageRunsWithTheRightOutput() {
+        assertThat(podmanRun(tree, "k8s.gcr.io/pause:3.1")).isEqualTo("pause\n");
+        assertThat(podmanRun(tree, "test/plain:1")).isEqualTo("plain-says-hi\n");
+        assertThat(podmanRun(tree, "example/hello:1")).isEqualTo("Hello from xcluster\n");
+        assertThat(podmanRun(tree, "example/legacy:0.1")).isEqualTo("Hello from the old way, xcluster\n");
+    }
+
+    @Test
+    void deletedFilesAreGoneAndTheReplacedFolderShowsOnlyItsNewContent() {
+        String out = podmanRun(tree, "test/multi:1");
+        List<String> lines = List.of(out.split("\n"));
+        assertThat(lines).contains("./keep/k.txt", "./replace", "./replace/new.txt", "./added.txt", "./hard", "./link",
+                "./empty", "./" + TestImages.LONG.substring(5), "new", "gone-is-gone");
+        assertThat(out).doesNotContain("gone.txt", "old1", "old2", "./replace/sub", ".wh.");
+        String stat = podmanRun(tree, "test/multi:1", "stat", "-c", "%u:%g %a %h %F %n", "/data/owned", "/data/suid",
+                "/data/hard", "/data/replace", "/data/empty");
+        assertThat(stat).isEqualTo("1000:1001 640 1 regular file /data/owned\n0:0 4755 1 regular file /data/suid\n"
+                + "0:0 644 2 regular file /data/hard\n0:0 750 2 directory /data/replace\n0:0 700 2 directory /data/empty\n");
+        assertThat(podmanRun(tree, "test/multi:1", "cat", "/data/link", "/data/hard")).isEqualTo("keep\nkeep\n");
+    }
+
+    @Test
+    void theTarKeepsWhiteoutsAndOpaqueXattrs() throws IOException {
+        int whiteouts = 0, files = 0, opaque = 0;
+        try (TarArchiveInputStream t = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(tar)))) {
+            for (TarArchiveEntry e; (e = t.getNextEntry()) != null; ) {
+                if (e.getName().endsWith("/diff/data/gone.txt") && e.getLinkFlag() == org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL) files++; // in the base layer
+                if (e.getName().endsWith("/diff/data/gone.txt") && e.isCharacterDevice()) { // the upper layer's whiteout
+                    assertThat(e.getDevMajor()).isZero();
+                    assertThat(e.getDevMinor()).isZero();
+                    whiteouts++;
+                }
+                if (e.getName().endsWith("/diff/data/replace/") && "y".equals(e.getExtraPaxHeader("SCHILY.xattr.trusted.overlay.opaque")))
+                    opaque++;
+            }
+        }
+        assertThat(files).isEqualTo(1);
+        assertThat(whiteouts).isEqualTo(1);
+        assertThat(opaque).isEqualTo(1);
+    }
+
+    @Test
+    void layersSharedByTwoImagesAreStoredOnce() throws IOException {
+        Path layers = tree.resolve("var/lib/containers/storage/overlay-layers/layers.json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(layers.toFile());
+        List<String> diffs = new ArrayList<>();
+        json.forEach(l -> diffs.add(l.get("diff-digest").asText()));
+        assertThat(diffs).doesNotHaveDuplicates();
+        String base = "sha256:" + TestImages.sha256(TestImages.base());
+        assertThat(diffs).contains(base);
+        try (var s = Files.list(tree.resolve("var/lib/containers/storage/overlay"))) {
+            assertThat(s.filter(p -> p.getFileName().toString().length() == 64).count()).isEqualTo(diffs.size());
+        }
+    }
+
+    @Test
+    void outputToStdout() {
+        Bed.Result r = make(Map.of(), "--no-pause", "--tar=-", "test/plain:1");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(podmanRun(unpack(write(r.stdout())), "test/plain:1")).isEqualTo("plain-says-hi\n");
+    }
+
+    @Test
+    void defaultOutputIsXclusterTmp() {
+        Path xtmp = Bed.tempDir("xcluster-tmp");
+        Bed.Result r = make(Map.of("XCLUSTER_TMP", xtmp.toString()), "--pause=test/plain:1", "test/multi:1");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(xtmp.resolve("images.tar")).isRegularFile();
+        Bed.Result imgs = podman(unpack(xtmp.resolve("images.tar")), "images", "--format", "{{.Repository}}:{{.Tag}}");
+        assertThat(imgs.out().split("\n")).containsExactlyInAnyOrder("docker.io/test/plain:1", "docker.io/test/multi:1");
+    }
+
+    static Path write(byte[] b) {
+        try {
+            Path p = Bed.tempDir("stdout").resolve("images.tar");
+            Files.write(p, b);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // --- bad input: the original's messages, exit 1, no output file, no temporary folders or mounts
+
+    static void fails(String expected, String... args) {
+        Path out = Bed.tempDir("fail").resolve("images.tar");
+        Path tmp = Bed.tempDir("tmpdir");
+        List<String> a = new ArrayList<>(List.of("--tar=" + out));
+        a.addAll(Arrays.asList(args));
+        Bed.Result r = make(Map.of("TMPDIR", tmp.toString(), "XCLUSTER_OVLPATH", EXAMPLES.toString()), a.toArray(String[]::new));
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.stderr()).as(r.toString()).contains("ERROR: " + expected);
+        assertNothingLeft(out, tmp);
+    }
+
+    static void assertNothingLeft(Path out, Path tmp) {
+        try (var s = Files.list(out.getParent()); var t = Files.list(tmp)) {
+            assertThat(s.toList()).as("output folder").isEmpty();
+            assertThat(t.toList()).as("TMPDIR").isEmpty();
+            assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(tmp.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void referenceWithoutVersion() {
+        fails("Image must have a version", "--no-pause", "127.0.0.1:5000/x/y");
+    }
+
+    @Test
+    void unknownOverlay() {
+        fails("Can't find ovl [no-such-ovl]", "--no-pause", "test/plain:1", "no-such-ovl");
+    }
+
+    @Test
+    void overlayWithADockerfileNeedsATag() {
+        fails("No tag for [hello]: give it as hello=NAME:TAG", "--no-pause", "hello");
+    }
+
+    @Test
+    void pullThatFails() {
+        fails("Pull failed [127.0.0.1:1/nope:1]", "--no-pause", "test/plain:1", "127.0.0.1:1/nope:1");
+    }
+
+    @Test
+    void skopeoFailing() {
+        Path out = Bed.tempDir("fail").resolve("images.tar");
+        Path tmp = Bed.tempDir("tmpdir");
+        Bed.Result r = Bed.images(Map.of("TMPDIR", tmp.toString()), "mktar", "--tar=" + out, "test/plain:1", "test/not-in-docker:1");
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.stderr()).contains("Adding [test/plain:1]", "ERROR: skopeo failed [test/not-in-docker:1]", "test/not-in-docker");
+        assertNothingLeft(out, tmp);
+    }
+
+    @Test
+    void ctrlCLeavesNothingBehind() throws Exception {
+        Bed.requireTools("kill");
+        String big = "test/big:1";
+        if (Bed.images("in_docker", big).code() != 0) {
+            Path ctx = Bed.tempDir("big");
+            Bed.write(ctx.resolve("Dockerfile"), "FROM test/plain:1\nRUN head -c 400000000 /dev/zero > /big\n");
+            Bed.docker("build", "-q", "-t", big, ctx.toString());
+        }
+        Path out = Bed.tempDir("int").resolve("images.tar");
+        Path tmp = Bed.tempDir("tmpdir");
+        List<String> argv = Bed.java("images");
+        argv.addAll(List.of("make", "--no-pause", "--tar=" + out, "test/plain:1", big, "test/multi:1"));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(Map.of("DOCKER_HOST", Bed.docker(), "TMPDIR", tmp.toString()));
+        Process p = pb.start();
+        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream()));
+        StringBuilder seen = new StringBuilder();
+        for (String line; (line = err.readLine()) != null; ) {
+            seen.append(line).append('\n');
+            if (line.equals("Adding [" + big + "]")) break;
+        }
+        Bed.sleep(500); // skopeo is copying the big layer now
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        err.transferTo(Writer.nullWriter());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(seen.toString()).isNotZero();
+        assertThat(seen.toString()).contains("Adding [" + big + "]");
+        assertNothingLeft(out, tmp);
+    }
+}
