@@ -1,13 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
-//DEPS info.picocli:picocli:4.7.7
-//DEPS org.zeroturnaround:zt-exec:1.12
-//DEPS org.apache.commons:commons-compress:1.28.0
-//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.3
-//DEPS org.slf4j:slf4j-nop:1.7.36
+//SOURCES lib/Lib.java
 //SOURCES mkimage.java legacy-import.java
-//SOURCES lib/Cli.java lib/Exec.java lib/Fail.java lib/Temp.java lib/ImageRef.java lib/Xcluster.java
-//SOURCES lib/Docker.java lib/Tars.java lib/Registry.java lib/Skopeo.java
 
 import java.nio.file.*;
 import java.util.*;

@@ -1,0 +1,20 @@
+package lib;
+
+//DEPS info.picocli:picocli:4.7.7
+//DEPS org.zeroturnaround:zt-exec:1.12
+//DEPS org.apache.commons:commons-compress:1.28.0
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.3
+//DEPS org.slf4j:slf4j-nop:1.7.36
+//SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
+//SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java
+
+/**
+ * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.
+ * Sources are listed by name, since JBang ignores wildcards for scripts fetched over http.
+ * Keep tests/pom.xml's dependencies in step with the //DEPS above.
+ */
+public final class Lib {
+    public static final String VERSION = "0.1";
+
+    private Lib() {}
+}
