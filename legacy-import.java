@@ -1,7 +1,6 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES lib/Lib.java
-//SOURCES mkimage.java
 
 import java.nio.file.*;
 import java.util.concurrent.Callable;
@@ -43,7 +42,7 @@ class LegacyImport implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        mkimage.checkDir(dir);
+        ImageDir.check(dir);
         String name = importImage(dir, manifest, force);
         if (upload) Registry.local().upload(name, stripHost);
         System.out.println(name);
@@ -61,7 +60,7 @@ class LegacyImport implements Callable<Integer> {
         }
         Exec importer = Docker.docker("import", "-c", "CMD " + m.execJson(), "-", image).fails("docker import", image).changes();
         try {
-            long bytes = Exec.pipe(mkimage.tarScript(dir, "-"), importer);
+            long bytes = Exec.pipe(ImageDir.tarScript(dir, "-"), importer);
             if (bytes == 0 && !Exec.dryRun) throw Fail.die("No output from [" + dir.resolve("tar") + "]");
         } catch (RuntimeException e) {
             if (!Exec.dryRun) Docker.docker("rmi", image).ok(); // nothing half-imported stays in docker

@@ -54,18 +54,12 @@ public class mkimage implements Callable<Integer> {
 
     /** Builds the image of DIR and returns its name. */
     static String build(Path dir, Path manifest, String tag, boolean force, boolean upload, boolean stripHost) {
-        checkDir(dir);
-        String name = Files.isReadable(dir.resolve("Dockerfile"))
+        ImageDir.check(dir);
+        String name = ImageDir.hasDockerfile(dir)
                 ? dockerfile(dir, tag)
                 : LegacyImport.importImage(dir, manifest, force);
         if (upload) Registry.local().upload(name, stripHost);
         return name;
-    }
-
-    /** DIR must be a folder with an executable `tar`. */
-    static void checkDir(Path dir) {
-        if (!Files.isDirectory(dir)) throw Fail.die("Not a directory [" + dir + "]");
-        if (!Files.isExecutable(dir.resolve("tar"))) throw Fail.die("Not executable [" + dir.resolve("tar") + "]");
     }
 
     /** `DIR/tar CTX/ovl.tar`, then `docker build` with the context holding only ovl.tar. */
@@ -75,7 +69,7 @@ public class mkimage implements Callable<Integer> {
         Path ctx = Temp.dir("images-ctx");
         try {
             Path ovl = ctx.resolve("ovl.tar");
-            runTar(dir, ovl.toString());
+            ImageDir.tarScript(dir, ovl.toString()).changes().run();
             if (!Exec.dryRun && fileSize(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
             Docker.docker("build", "-t", tag, "-f", dir.toAbsolutePath().resolve("Dockerfile").toString(), ctx.toString())
                     .fails("Failed to build " + tag).changes().run();
@@ -83,16 +77,6 @@ public class mkimage implements Callable<Integer> {
         } finally {
             Temp.delete(ctx);
         }
-    }
-
-    /** Runs the folder's `tar` script with the caller's environment; its stderr is shown. */
-    static Exec tarScript(Path dir, String out) {
-        return Exec.of(dir.toAbsolutePath().resolve("tar").toString(), out)
-                .fails("Failed to create ovl.tar [" + dir.resolve("tar") + "]").showStderr();
-    }
-
-    static void runTar(Path dir, String out) {
-        tarScript(dir, out).changes().run();
     }
 
     static long fileSize(Path p) {

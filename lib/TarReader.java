@@ -55,8 +55,10 @@ final class TarReader {
     /** The next entry, or null at the end of the archive; its body is then read with read(). */
     Header next() throws IOException {
         if (eof) return null;
-        copyRaw(remaining + pad, true);
-        remaining = pad = 0;
+        copyRaw(remaining, true);
+        remaining = 0;
+        copyRaw(pad, false);
+        pad = 0;
         Map<String, String> pax = new HashMap<>();
         String longName = null, longLink = null;
         while (true) {
@@ -194,7 +196,7 @@ final class TarReader {
         byte[] b = in.readNBytes((int) size);
         if (b.length < size) throw new IOException("unexpected end of data (truncated)");
         raw.write(b);
-        copyRaw((BLOCK - size % BLOCK) % BLOCK, true);
+        copyRaw((BLOCK - size % BLOCK) % BLOCK, false);
         return b;
     }
 
@@ -224,13 +226,13 @@ final class TarReader {
         return b;
     }
 
-    /** Reads n bytes into the raw record; a short read is an error in a body, not in trailing padding. */
-    private void copyRaw(long n, boolean mustExist) throws IOException {
+    /** Reads n bytes into the raw record; a short read is an error in a body, not in the last padding. */
+    private void copyRaw(long n, boolean body) throws IOException {
         byte[] buf = new byte[8192];
         while (n > 0) {
             int r = in.read(buf, 0, (int) Math.min(buf.length, n));
             if (r < 0) {
-                if (mustExist && remaining > 0) throw new IOException("unexpected end of data (truncated)");
+                if (body) throw new IOException("unexpected end of data (truncated)");
                 return;
             }
             raw.write(buf, 0, r);

@@ -1,0 +1,168 @@
+package lib;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.*;
+
+/**
+ * Writes the output tar: POSIX ustar headers, GNU long-name records for paths that do not fit
+ * (raw bytes, as GNU tar reads them), PAX records only for xattrs, big numbers and sub-second
+ * times. Owner names are left empty so that `tar -xp` as root keeps the numeric ids.
+ * Strings carry raw bytes, one char per byte (ISO-8859-1).
+ */
+final class TarWriter {
+    /** One entry; type is the tar type flag, link the symlink or hard-link target. */
+    record Entry(String path, byte type, int mode, long uid, long gid, long mtime, int nanos, String link, long size,
+                 long major, long minor, SortedMap<String, String> xattrs) {
+        static Entry dir(String path, int mode, long uid, long gid, long mtime) {
+            return new Entry(path.endsWith("/") ? path : path + "/", (byte) '5', mode, uid, gid, mtime, 0, "", 0, 0, 0,
+                    new TreeMap<>());
+        }
+
+        static Entry file(String path, int mode, long mtime, long size) {
+            return new Entry(path, (byte) '0', mode, 0, 0, mtime, 0, "", size, 0, 0, new TreeMap<>());
+        }
+
+        static Entry symlink(String path, String target, long mtime) {
+            return new Entry(path, (byte) '2', 0777, 0, 0, mtime, 0, target, 0, 0, 0, new TreeMap<>());
+        }
+    }
+
+    private static final byte[] ZERO = new byte[TarReader.BLOCK];
+    private final OutputStream out;
+    private long bodyLeft;
+    private long bodySize;
+
+    TarWriter(OutputStream out) {
+        this.out = new BufferedOutputStream(out, 1 << 20);
+    }
+
+    /** Writes the header(s) of an entry; a regular file's body follows with write(). */
+    void put(Entry e) throws IOException {
+        if (bodyLeft != 0) throw new IllegalStateException("body of the previous entry not written");
+        Map<String, String> pax = new TreeMap<>();
+        if (e.uid() > 07777777) pax.put("uid", Long.toString(e.uid()));
+        if (e.gid() > 07777777) pax.put("gid", Long.toString(e.gid()));
+        if (e.size() > 077777777777L) pax.put("size", Long.toString(e.size()));
+        if (e.nanos() != 0 || e.mtime() < 0 || e.mtime() > 077777777777L) pax.put("mtime", paxTime(e.mtime(), e.nanos()));
+        e.xattrs().forEach((k, v) -> pax.put("SCHILY.xattr." + k, v));
+        String[] split = ustarSplit(e.path());
+        if (split == null) longName('L', e.path(), e.mtime());
+        if (e.link().length() > 100) longName('K', e.link(), e.mtime());
+        if (!pax.isEmpty()) paxHeader(pax, e.mtime());
+        String name = split != null ? split[1] : e.path().substring(0, 100);
+        String prefix = split != null ? split[0] : "";
+        header(name, prefix, e.type(), e.mode(), e.uid() > 07777777 ? 0 : e.uid(), e.gid() > 07777777 ? 0 : e.gid(),
+                e.size() > 077777777777L ? 0 : e.size(), Math.max(0, Math.min(e.mtime(), 077777777777L)),
+                e.link().length() > 100 ? e.link().substring(0, 100) : e.link(), e.major(), e.minor());
+        bodyLeft = bodySize = e.type() == '0' ? e.size() : 0;
+    }
+
+    void write(byte[] b, int off, int len) throws IOException {
+        if (len > bodyLeft) throw new IllegalStateException("body longer than its header says");
+        out.write(b, off, len);
+        bodyLeft -= len;
+        if (bodyLeft == 0) pad(bodySize);
+    }
+
+    /** An entry with a body held in memory. */
+    void put(Entry e, byte[] body) throws IOException {
+        put(e);
+        if (body.length > 0) write(body, 0, body.length);
+    }
+
+    /** The two zero blocks that end an archive; flushes but does not close the caller's stream. */
+    void finish() throws IOException {
+        out.write(ZERO);
+        out.write(ZERO);
+        out.flush();
+    }
+
+    private void pad(long size) throws IOException {
+        int p = (int) ((TarReader.BLOCK - size % TarReader.BLOCK) % TarReader.BLOCK);
+        out.write(ZERO, 0, p);
+    }
+
+    /** {prefix, name} as ustar holds a path, or null when it does not fit. */
+    private static String[] ustarSplit(String path) {
+        if (path.length() <= 100) return new String[] {"", path};
+        for (int i = path.indexOf('/'); i >= 0 && i <= 155; i = path.indexOf('/', i + 1)) {
+            int rest = path.length() - i - 1;
+            if (rest <= 100 && rest > 0) return new String[] {path.substring(0, i), path.substring(i + 1)};
+        }
+        return null;
+    }
+
+    private void longName(char type, String value, long mtime) throws IOException {
+        byte[] b = (value + "\0").getBytes(StandardCharsets.ISO_8859_1);
+        header("././@LongLink", "", (byte) type, 0644, 0, 0, b.length, Math.max(0, mtime), "", 0, 0);
+        out.write(b);
+        pad(b.length);
+    }
+
+    private void paxHeader(Map<String, String> records, long mtime) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        records.forEach((k, v) -> sb.append(record(k, v)));
+        byte[] b = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+        header("PaxHeaders/entry", "", (byte) 'x', 0644, 0, 0, b.length, Math.max(0, Math.min(mtime, 077777777777L)), "", 0, 0);
+        out.write(b);
+        pad(b.length);
+    }
+
+    /** "LEN KEY=VALUE\n", LEN counting its own digits. */
+    private static String record(String k, String v) {
+        int body = k.length() + v.length() + 3; // space, '=', newline
+        int len = body + Integer.toString(body).length();
+        if (Integer.toString(len).length() != Integer.toString(body).length()) len = body + Integer.toString(len).length();
+        return len + " " + k + "=" + v + "\n";
+    }
+
+    private static String paxTime(long sec, int nanos) {
+        if (nanos == 0) return Long.toString(sec);
+        if (sec < 0) { // -1.5 s: whole part rounds toward zero
+            sec += 1;
+            nanos = 1_000_000_000 - nanos;
+            return (sec == 0 ? "-0" : Long.toString(sec)) + "." + String.format("%09d", nanos).replaceFirst("0+$", "");
+        }
+        return sec + "." + String.format("%09d", nanos).replaceFirst("0+$", "");
+    }
+
+    private void header(String name, String prefix, byte type, int mode, long uid, long gid, long size, long mtime,
+                        String link, long major, long minor) throws IOException {
+        byte[] h = new byte[TarReader.BLOCK];
+        put(h, 0, 100, name);
+        octal(h, 100, 8, mode & 07777);
+        octal(h, 108, 8, uid);
+        octal(h, 116, 8, gid);
+        octal(h, 124, 12, size);
+        octal(h, 136, 12, mtime);
+        h[156] = type;
+        put(h, 157, 100, link);
+        put(h, 257, 6, "ustar\0");
+        put(h, 263, 2, "00");
+        octal(h, 329, 8, major);
+        octal(h, 337, 8, minor);
+        put(h, 345, 155, prefix);
+        Arrays.fill(h, 148, 156, (byte) ' ');
+        long sum = 0;
+        for (byte b : h) sum += b & 0xff;
+        byte[] s = String.format("%06o", sum).getBytes(StandardCharsets.ISO_8859_1);
+        System.arraycopy(s, 0, h, 148, 6);
+        h[154] = 0;
+        h[155] = ' ';
+        out.write(h);
+    }
+
+    private static void put(byte[] h, int off, int len, String s) {
+        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+        System.arraycopy(b, 0, h, off, Math.min(len, b.length));
+    }
+
+    private static void octal(byte[] h, int off, int len, long v) {
+        String s = Long.toOctalString(v);
+        String padded = "0".repeat(Math.max(0, len - 1 - s.length())) + s;
+        put(h, off, len - 1, padded);
+    }
+}
