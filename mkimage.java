@@ -39,6 +39,10 @@ public class mkimage implements Callable<Integer> {
     @Option(names = "--tag", paramLabel = "T", description = "The image name with a Dockerfile, like library/metallb:latest.")
     String tag;
 
+    @Option(names = "--output", paramLabel = "TRANSPORT:FILE",
+            description = "Make the image without docker, into docker-archive:FILE (for docker load) or oci-archive:FILE.")
+    String output;
+
     @Parameters(paramLabel = "DIR", description = "The image folder.")
     Path dir;
 
@@ -48,8 +52,26 @@ public class mkimage implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        System.out.println(build(dir, manifest, tag, force, upload, stripHost));
+        if (output == null) {
+            System.out.println(build(dir, manifest, tag, force, upload, stripHost));
+            return 0;
+        }
+        String name = archive(dir, manifest, tag, output);
+        if (upload) Registry.local().upload(output, name, stripHost);
+        System.out.println(name);
         return 0;
+    }
+
+    /** Without docker: the overlay's image into an archive file; returns its name. */
+    static String archive(Path dir, Path manifest, String tag, String output) {
+        Path tmp = Temp.dir("images-mkimage");
+        try {
+            OverlayImage.Built img = OverlayImage.build(dir, manifest, tag, tmp);
+            ImageArchive.write(img, output);
+            return img.name();
+        } finally {
+            Temp.delete(tmp);
+        }
     }
 
     /** Builds the image of DIR and returns its name. */

@@ -7,6 +7,7 @@ package lib;
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
 //SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java ImageDir.java
+//SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

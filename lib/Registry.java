@@ -66,6 +66,12 @@ public record Registry(String address) {
                 .fails("Upload failed [" + image + "]").changes().run();
     }
 
+    /** Copies an image file (docker-archive:FILE, oci-archive:FILE) into the registry as NAME, rootless. */
+    public void upload(String source, String image, boolean stripHost) {
+        Skopeo.skopeo("copy", "--dest-tls-verify=false", source, "docker://" + name(image, stripHost))
+                .fails("Upload failed [" + image + "]").changes().run();
+    }
+
     public void inspect(String image) {
         Skopeo.skopeo("inspect", "--tls-verify=false", "docker://" + address + "/" + image)
                 .fails("lreg_inspect", image).out(Exec.stdout()).run();
