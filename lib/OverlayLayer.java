@@ -30,17 +30,21 @@ final class OverlayLayer {
     private final byte[] buf = new byte[1 << 16];
     private TarWriter.Entry pendingDir; // held back one entry: its opaque marker usually follows it
 
-    private OverlayLayer(TarWriter out, String prefix, long time) {
+    private OverlayLayer(TarWriter out, TarWriter.Entry root, long time) {
         this.out = out;
-        this.prefix = prefix;
+        this.prefix = root.path();
         this.time = time;
         kinds.put(".", 'd');
+        dirs.put(".", root);
     }
 
-    /** Writes the diff folder entries of blob as layer `id`; dies naming the blob on any fault. */
-    static Result write(Sources.Blob blob, String diffDir, long time, TarWriter out) {
-        try (InputStream raw = new BufferedInputStream(blob.open().get(), 1 << 16)) {
-            return new OverlayLayer(out, diffDir, time).apply(blob, raw);
+    /**
+     * Writes the entries of blob under the diff folder `root` (already written, its path ending
+     * in a slash); dies naming the blob on any fault.
+     */
+    static Result write(Sources.Blob blob, TarWriter.Entry root, long time, TarWriter out) {
+        try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
+            return new OverlayLayer(out, root, time).apply(blob, raw);
         } catch (IOException | UncheckedIOException e) {
             String m = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
             throw Fail.die("Can't read layer [" + blob.where() + "]: " + m);
@@ -142,7 +146,7 @@ final class OverlayLayer {
     /** `.wh..wh..opq`: the folder hides what the layers below have in it. */
     private void opaque(String dir) throws IOException {
         if (!dir.equals(".")) parents(dir + "/x");
-        if (!opaque.add(dir) || dir.equals(".")) return;
+        if (!opaque.add(dir)) return;
         if (pendingDir != null && pathOf(pendingDir).equals(dir)) {
             flushDir(); // the usual case: the marker right after its folder
         } else {
@@ -202,7 +206,8 @@ final class OverlayLayer {
 
     private String pathOf(TarWriter.Entry d) {
         String p = d.path().substring(prefix.length());
-        return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+        p = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+        return p.isEmpty() ? "." : p;
     }
 
     /** Reads the current body (to the output when `copy`), returning its CRC-64 for tar-split. */
@@ -246,7 +251,7 @@ final class OverlayLayer {
     }
 
     /** Counts the bytes read; mark/reset pass through. */
-    private static final class CountingInput extends BufferedInputStream {
+    static final class CountingInput extends BufferedInputStream {
         long count;
         private long marked;
 

@@ -96,6 +96,13 @@ final class TarReader {
         return n;
     }
 
+    /** Skips the body of the current entry, keeping nothing (indexing an archive file). */
+    void skipBody() throws IOException {
+        in.skipNBytes(remaining + pad);
+        remaining = pad = 0;
+        raw.reset();
+    }
+
     /** Everything after the end of the archive (extra padding), as Go's ReadAll of the rest. */
     byte[] rest(int max) throws IOException {
         byte[] b = in.readNBytes(max + 1);

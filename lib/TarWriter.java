@@ -67,9 +67,10 @@ final class TarWriter {
         if (bodyLeft == 0) pad(bodySize);
     }
 
-    /** An entry with a body held in memory. */
+    /** A regular file with its body held in memory (the entry's size is the body's). */
     void put(Entry e, byte[] body) throws IOException {
-        put(e);
+        put(new Entry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.mtime(), e.nanos(), e.link(), body.length,
+                e.major(), e.minor(), e.xattrs()));
         if (body.length > 0) write(body, 0, body.length);
     }
 

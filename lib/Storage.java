@@ -1,0 +1,226 @@
+package lib;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.*;
+
+/**
+ * The native way to the images tar: a containers-storage tree (overlay driver) written straight
+ * into a tar stream, as `skopeo copy ... containers-storage:[overlay@ROOT+RUNROOT]NAME` would
+ * leave it on disk. No root, no skopeo, nothing unpacked: each layer blob is read once, as a
+ * stream, and its files go into the tar as they come.
+ *
+ * <pre>Storage.write(List.of("test/multi:1", "oci-archive:/tmp/app.tar:app:1"), out);</pre>
+ *
+ * Unpack the result as root with `tar --xattrs --xattrs-include='*' -xpf` (whiteouts are
+ * character devices, opaque folders carry trusted.overlay.opaque).
+ */
+public final class Storage {
+    static final String ROOT = "var/lib/containers/storage/";
+    static final String RUNROOT = "var/run/containers/storage/";
+
+    private Storage() {}
+
+    /**
+     * Writes to `out` a tar holding var/lib/containers/storage (+ an empty var/run/containers/storage)
+     * with all images from these sources, each image named by its reference(s).
+     * Deterministic: same input, same bytes.
+     */
+    public static void write(List<String> sources, OutputStream out) {
+        Path tmp = Temp.dir("images-storage");
+        try {
+            new Storage.Plan(Sources.open(sources, tmp)).write(out);
+        } catch (IOException e) {
+            throw Fail.die("Can't write the storage tar: " + e.getMessage());
+        } finally {
+            Temp.delete(tmp);
+        }
+    }
+
+    /** A layer to store: ids, overlay's short link name and lower chain, and the blob that fills it. */
+    record Layer(String id, String parent, String link, String lower, Sources.Blob blob, OffsetDateTime created) {}
+
+    /** What the images need, decided before any layer is read: ids, order, times. */
+    static final class Plan {
+        final List<Sources.Image> images;
+        final Map<String, Layer> layers = new LinkedHashMap<>();
+        final List<List<String>> chains = new ArrayList<>(); // per image: its layer ids, base first
+        final long time; // of the store's own files: the newest image
+
+        Plan(List<Sources.Image> images) {
+            this.images = images;
+            long t = 0;
+            for (Sources.Image img : images) {
+                OffsetDateTime created = created(img.config());
+                t = Math.max(t, created.toEpochSecond());
+                List<String> chain = new ArrayList<>();
+                String parent = null;
+                for (Sources.Blob b : img.layers()) {
+                    String hex = b.diffId().substring("sha256:".length());
+                    String id = parent == null ? hex : Digests.hex(parent + "+" + hex);
+                    if (!layers.containsKey(id)) {
+                        Layer p = parent == null ? null : layers.get(parent);
+                        String lower = p == null ? null : "l/" + p.link() + (p.lower() == null ? "" : ":" + p.lower());
+                        layers.put(id, new Layer(id, parent, link(id), lower, b, created));
+                    }
+                    chain.add(id);
+                    parent = id;
+                }
+                chains.add(chain);
+            }
+            time = t;
+        }
+
+        void write(OutputStream os) throws IOException {
+            TarWriter out = new TarWriter(os);
+            dirs(out, time, "var/", "var/lib/", "var/lib/containers/");
+            out.put(dir(ROOT, 0700, time));
+            out.put(file(ROOT + "storage.lock", 0644, time));
+            out.put(file(ROOT + "userns.lock", 0644, time));
+            out.put(dir(ROOT + "overlay/", 0700, time));
+            out.put(file(ROOT + "overlay/.has-mount-program", 0600, time), bytes("false"));
+            out.put(dir(ROOT + "overlay/l/", 0755, time));
+            for (Layer l : layers.values())
+                out.put(TarWriter.Entry.symlink(ROOT + "overlay/l/" + l.link(), "../" + l.id() + "/diff", time));
+            out.put(dir(ROOT + "overlay-layers/", 0700, time));
+            Map<String, OverlayLayer.Result> results = new HashMap<>();
+            for (Layer l : layers.values()) results.put(l.id(), layer(l, out));
+            List<StorageJson.Layer> records = new ArrayList<>();
+            for (Layer l : layers.values())
+                records.add(new StorageJson.Layer(l.id(), l.parent(), l.created().withOffsetSameInstant(ZoneOffset.UTC), results.get(l.id())));
+            out.put(file(ROOT + "overlay-layers/layers.json", 0600, time), bytes(StorageJson.layers(records)));
+            out.put(file(ROOT + "overlay-layers/layers.lock", 0644, time));
+            images(out, results);
+            out.put(dir(ROOT + "overlay-containers/", 0700, time));
+            out.put(file(ROOT + "overlay-containers/containers.lock", 0644, time));
+            out.put(dir(ROOT + "mounts/", 0700, time));
+            out.put(dir(ROOT + "tmp/", 0700, time));
+            dirs(out, time, "var/run/", "var/run/containers/");
+            out.put(dir(RUNROOT, 0700, time));
+            out.finish();
+        }
+
+        /** overlay/ID/ with diff/ filled from the blob, link, lower, work/, merged/ (empty/ on a base layer), then its tar-split. */
+        private OverlayLayer.Result layer(Layer l, TarWriter out) throws IOException {
+            long t = l.created().toEpochSecond();
+            String dir = ROOT + "overlay/" + l.id() + "/";
+            out.put(dir(dir, 0700, t));
+            TarWriter.Entry diff = dir(dir + "diff/", 0555, t);
+            out.put(diff);
+            OverlayLayer.Result r = OverlayLayer.write(l.blob(), diff, t, out);
+            if (l.parent() == null) out.put(dir(dir + "empty/", 0700, t));
+            out.put(file(dir + "link", 0644, t), bytes(l.link()));
+            if (l.lower() != null) out.put(file(dir + "lower", 0644, t), bytes(l.lower()));
+            out.put(dir(dir + "merged/", 0700, t));
+            out.put(dir(dir + "work/", 0700, t));
+            out.put(file(ROOT + "overlay-layers/" + l.id() + ".tar-split.gz", 0600, t), r.tarSplit());
+            return r;
+        }
+
+        /** overlay-images/: each image's big-data files, then images.json. */
+        private void images(TarWriter out, Map<String, OverlayLayer.Result> results) throws IOException {
+            Map<String, StorageJson.Image> byId = new LinkedHashMap<>();
+            for (int i = 0; i < images.size(); i++) commit(byId, images.get(i), chains.get(i), results);
+            out.put(dir(ROOT + "overlay-images/", 0700, time));
+            for (StorageJson.Image img : byId.values()) {
+                String dir = ROOT + "overlay-images/" + img.id() + "/";
+                out.put(dir(dir, 0700, time));
+                for (Map.Entry<String, byte[]> e : img.bigData().entrySet())
+                    out.put(file(dir + bigDataFile(e.getKey()), 0600, time), e.getValue());
+            }
+            out.put(file(ROOT + "overlay-images/images.json", 0600, time),
+                    bytes(StorageJson.images(new ArrayList<>(byId.values()))));
+            out.put(file(ROOT + "overlay-images/images.lock", 0644, time));
+        }
+
+        /** What skopeo's Commit does for one image: create it (or update it when its id exists), then add its names. */
+        private void commit(Map<String, StorageJson.Image> byId, Sources.Image src, List<String> chain,
+                            Map<String, OverlayLayer.Result> results) {
+            byte[] manifest = src.manifest() != null ? src.manifest() : generated(src, chain, results);
+            String md = Digests.sha256(manifest), id = Digests.hex(src.config());
+            StorageJson.Image img = byId.get(id);
+            LinkedHashMap<String, byte[]> bigData = img != null ? img.bigData() : new LinkedHashMap<>();
+            bigData.put(Digests.sha256(src.config()), src.config());
+            bigData.put("manifest-" + md, manifest);
+            bigData.put("manifest", manifest);
+            bigData.put("signature-" + md.substring(7), new byte[0]);
+            List<String> names = img != null ? img.names() : new ArrayList<>();
+            List<String> history = img != null ? img.history() : new ArrayList<>();
+            OffsetDateTime created = img != null ? img.created() : created(src.config());
+            String top = chain.isEmpty() ? null : chain.get(chain.size() - 1);
+            byId.put(id, new StorageJson.Image(id, md, names, history, top, StorageJson.metadata(md), bigData, created));
+            for (String name : src.names()) {
+                for (StorageJson.Image other : byId.values()) other.names().remove(name);
+                names.add(0, name);
+                if (!history.contains(name)) history.add(name);
+            }
+        }
+
+        private static byte[] generated(Sources.Image src, List<String> chain, Map<String, OverlayLayer.Result> results) {
+            List<String> diffIds = new ArrayList<>();
+            List<Long> sizes = new ArrayList<>();
+            for (int i = 0; i < chain.size(); i++) {
+                diffIds.add(src.layers().get(i).diffId());
+                sizes.add(results.get(chain.get(i)).diffSize());
+            }
+            return bytes(StorageJson.dockerManifest(src.config(), diffIds, sizes));
+        }
+    }
+
+    /** overlay's short name of a layer: 26 base32 letters, here from the layer id, so the same input gives the same tar. */
+    static String link(String layerId) {
+        byte[] h = OverlayLayer.sha256().digest(("link:" + layerId).getBytes(StandardCharsets.UTF_8));
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        StringBuilder sb = new StringBuilder();
+        long bits = 0;
+        int n = 0;
+        for (byte b : h) {
+            bits = bits << 8 | (b & 0xff);
+            n += 8;
+            while (n >= 5 && sb.length() < 26) {
+                sb.append(alphabet.charAt((int) (bits >>> (n - 5)) & 31));
+                n -= 5;
+            }
+        }
+        return sb.toString();
+    }
+
+    /** containers/storage's file name of a big-data item: the key when it is [.0-9a-z]*, else "=" + base64. */
+    static String bigDataFile(String key) {
+        if (key.matches("[.0-9a-z]*")) return key;
+        return "=" + Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The image's creation time from its config; the epoch when it has none. */
+    static OffsetDateTime created(byte[] config) {
+        try {
+            String c = new ObjectMapper().readTree(config).path("created").asText("");
+            return c.isEmpty() ? OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC) : OffsetDateTime.parse(c);
+        } catch (IOException | java.time.DateTimeException e) {
+            return OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+        }
+    }
+
+    private static void dirs(TarWriter out, long t, String... paths) throws IOException {
+        for (String p : paths) out.put(dir(p, 0755, t));
+    }
+
+    private static TarWriter.Entry dir(String path, int mode, long t) {
+        return TarWriter.Entry.dir(path, mode, 0, 0, t);
+    }
+
+    /** A regular file entry: empty, or sized by the body given with it to put(entry, body). */
+    private static TarWriter.Entry file(String path, int mode, long t) {
+        return TarWriter.Entry.file(path, mode, t, 0);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,34 @@
+import java.io.OutputStream;
+import java.nio.file.*;
+import java.util.*;
+import lib.Fail;
+import lib.Storage;
+import lib.Temp;
+
+/**
+ * Test helper, run as a program (as an unprivileged user, too): NativeWrite OUT SOURCE...
+ * writes the native storage tar to OUT, through a temporary name that is renamed on success,
+ * so a failure leaves no OUT behind. Prints ERROR: reason and exits 1 on failure.
+ */
+public final class NativeWrite {
+    public static void main(String[] args) {
+        if (args.length < 2) {
+            System.err.println("usage: NativeWrite OUT SOURCE...");
+            System.exit(2);
+        }
+        Path target = Path.of(args[0]);
+        Path partial = Temp.partial(target);
+        try (OutputStream out = Files.newOutputStream(partial)) {
+            Storage.write(Arrays.asList(args).subList(1, args.length), out);
+        } catch (Fail f) {
+            System.err.println("ERROR: " + f.getMessage());
+            if (!f.detail.isBlank()) System.err.println(f.detail);
+            System.exit(1);
+        } catch (Exception e) {
+            System.err.println("ERROR: " + e);
+            System.exit(1);
+        }
+        Temp.commit(partial, target);
+        System.exit(0);
+    }
+}
