@@ -3,6 +3,9 @@
 //SOURCES lib/Lib.java
 //SOURCES mkimage.java legacy-import.java
 
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.*;
 import java.util.*;
 import java.util.concurrent.Callable;
@@ -13,9 +16,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * make: the pre-pulled images tar, images.sh's cmd_make then cmd_mktar, step by step.
+ * make: the pre-pulled images tar.
+ * --via=skopeo, images.sh's cmd_make then cmd_mktar, step by step:
  *   1. the pause image, then each item, into the docker daemon (pull, or mkimage an overlay)
  *   2. mktar, as root: skopeo copies each image into a fresh containers-storage tree, then tar
+ * --via=native, as any user:
+ *   1. each item becomes a source: the docker daemon, a registry through the OCI cache,
+ *      an archive, or an overlay built without docker
+ *   2. lib/Storage writes the tar of the storage tree itself, reading each layer once
  */
 @Command(name = "make", mixinStandardHelpOptions = true,
         description = {"Create a tar with a containers-storage tree (var/lib/containers/storage) holding the images of the items.",
@@ -36,10 +44,19 @@ public class make implements Callable<Integer> {
     @Option(names = "--no-pause", description = "Do not add a pause image.")
     boolean noPause;
 
-    @Option(names = "--via", paramLabel = "HOW", description = "skopeo: the classic way (docker, skopeo as root, tar).")
+    @Option(names = "--via", paramLabel = "HOW", description = {
+            "native: the toolkit writes the tar itself, as any user, with no skopeo and no root.",
+            "skopeo: the classic way: docker, then skopeo as root into a storage tree, then tar.",
+            "Default: ${DEFAULT-VALUE}."})
     String via = "skopeo";
 
-    @Parameters(paramLabel = "ITEM", arity = "1..*")
+    @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Verify TLS for docker:// items (false for a plain-http local registry).")
+    boolean tlsVerify = true;
+
+    @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
+            "REF:VERSION (from the docker daemon, pulled when missing), docker://REF:VERSION (from a registry, --via=native),",
+            "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF] (--via=native),",
+            "OVL, OVL/SUBDIR or a folder path (an overlay image folder); OVL=NAME:TAG names an overlay's image."})
     List<String> items;
 
     public static void main(String[] args) {
@@ -48,41 +65,107 @@ public class make implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!via.equals("skopeo")) throw Fail.usage("Unknown --via [" + via + "]; use skopeo");
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
         List<String> all = new ArrayList<>();
         if (!noPause) all.add(pause);
         all.addAll(items);
-        List<String> images = new ArrayList<>();
-        for (String item : all) images.add(image(item));
-        mktar(images, out);
+        switch (via) {
+            case "skopeo" -> {
+                List<String> images = new ArrayList<>();
+                for (String item : all) images.add(image(item));
+                mktar(images, out);
+            }
+            case "native" -> nativeTar(all, out, tlsVerify);
+            default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
+        }
         return 0;
     }
 
-    /** Step 1: one item into the docker daemon; returns the image name. */
-    static String image(String item) {
-        int eq = item.indexOf('=');
-        if (eq > 0) return overlay(item.substring(0, eq), item.substring(eq + 1));
-        if (item.contains(":")) {
-            ImageRef.versioned(item);
-            Docker.pull(item);
-            return item;
+    /** An item, and the name given to it with OVL=NAME:TAG. */
+    record Item(String what, String tag) {
+        static Item parse(String item) {
+            int eq = item.indexOf('=');
+            return eq > 0 ? new Item(item.substring(0, eq), item.substring(eq + 1)) : new Item(item, null);
         }
-        return overlay(item, null);
+
+        boolean isReference() {
+            return what.contains(":");
+        }
+
+        /** The image folder of an overlay item, and whether it can be named. */
+        Path rootfs() {
+            Path rootfs = Xcluster.rootfs(what);
+            if (ImageDir.hasDockerfile(rootfs) && tag == null)
+                throw Fail.die("No tag for [" + what + "]: give it as " + what + "=NAME:TAG");
+            return rootfs;
+        }
+
+        /** The manifest of an old-way overlay: get_manifest's search. */
+        Path manifest(Path rootfs) {
+            if (ImageDir.hasDockerfile(rootfs)) return null;
+            Path manifest = Xcluster.manifest(rootfs);
+            if (manifest == null) throw Fail.die("Can't find manifest [" + what + "]");
+            return manifest;
+        }
     }
 
-    /** An overlay item: its image folder built by mkimage. */
-    static String overlay(String item, String tag) {
-        Path rootfs = Xcluster.rootfs(item);
-        if (Files.isReadable(rootfs.resolve("Dockerfile"))) {
-            if (tag == null) throw Fail.die("No tag for [" + item + "]: give it as " + item + "=NAME:TAG");
-            return mkimage.build(rootfs, null, tag, false, false, false);
+    /** Step 1: one item into the docker daemon; returns the image name. */
+    static String image(String spec) {
+        Item item = Item.parse(spec);
+        if (item.isReference()) {
+            ImageRef.versioned(item.what());
+            Docker.pull(item.what());
+            return item.what();
         }
-        Path manifest = Xcluster.manifest(rootfs);
-        if (manifest == null) throw Fail.die("Can't find manifest [" + item + "]");
-        String name = mkimage.build(rootfs, manifest, null, false, false, false);
-        if (tag != null && !tag.equals(name)) Docker.docker("tag", name, tag).fails("docker tag", tag).changes().run();
-        return tag != null ? tag : name;
+        Path rootfs = item.rootfs();
+        String name = mkimage.build(rootfs, item.manifest(rootfs), item.tag(), false, false, false);
+        if (item.tag() != null && !item.tag().equals(name)) Docker.docker("tag", name, item.tag()).fails("docker tag", item.tag()).changes().run();
+        return item.tag() != null ? item.tag() : name;
+    }
+
+    /** The native way: each item becomes a source, then the toolkit writes the storage tar itself. */
+    static void nativeTar(List<String> items, String out, boolean tlsVerify) {
+        Path tmp = Temp.dir("images-make");
+        try {
+            List<String> sources = new ArrayList<>();
+            for (String item : items) sources.add(source(Item.parse(item), tmp.resolve("item" + sources.size()), tlsVerify));
+            if (Exec.dryRun) {
+                System.err.println("dry-run: write " + out + " from " + String.join(" ", sources));
+                return;
+            }
+            if ("-".equals(out)) {
+                Storage.write(sources, Exec.stdout());
+                return;
+            }
+            Path target = Path.of(out);
+            mkdirs(target.toAbsolutePath().getParent());
+            Path partial = Temp.partial(target);
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16)) {
+                Storage.write(sources, os);
+            } catch (IOException e) {
+                throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
+            }
+            Temp.commit(partial, target);
+        } finally {
+            Temp.delete(tmp);
+        }
+    }
+
+    /** Where the native way reads an item from; overlays are built here, without docker. */
+    static String source(Item item, Path work, boolean tlsVerify) {
+        String what = item.what();
+        if (what.startsWith("docker://")) return OciCache.fetch(what, tlsVerify);
+        if (what.matches("(docker-archive|oci-archive|oci):.*")) return what;
+        if (item.isReference()) {
+            ImageRef.versioned(what);
+            return what; // from the docker daemon
+        }
+        Path rootfs = item.rootfs();
+        mkdirs(work);
+        OverlayImage.Built img = OverlayImage.build(rootfs, item.manifest(rootfs), item.tag(), work);
+        String archive = "docker-archive:" + work.resolve("image.tar");
+        ImageArchive.write(img, archive);
+        return archive;
     }
 
     /** Step 2: as root, mktar; else re-run only this step through sudo, as images.sh does. */

@@ -7,7 +7,9 @@ package lib;
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
 //SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java ImageDir.java
-//SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java
+//SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java OciCache.java
+//SOURCES Storage.java StorageJson.java Sources.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
+//SOURCES TarIndex.java Digests.java GoJson.java GoPath.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.
