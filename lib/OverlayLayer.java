@@ -57,19 +57,41 @@ final class OverlayLayer {
         int compression = compression(blobIn);
         CountingInput plain = new CountingInput(new DigestInputStream(decompress(blobIn, compression), diffSha));
         TarReader r = new TarReader(plain);
-        for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+        try {
+            for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+                split.segment(r.rawBytes());
+                logIds(h);
+                entry(h, r);
+            }
+            flushDir();
             split.segment(r.rawBytes());
-            logIds(h);
-            entry(h, r);
+            split.segment(r.rest(64 << 20));
+            blobIn.transferTo(OutputStream.nullOutputStream()); // bytes after the compressed stream count too
+        } catch (IOException e) {
+            throw damaged(blob, e, plain, blobIn, blobSha, diffSha);
         }
-        flushDir();
-        split.segment(r.rawBytes());
-        split.segment(r.rest(64 << 20));
-        blobIn.transferTo(OutputStream.nullOutputStream()); // bytes after the compressed stream count too
-        String blobDigest = "sha256:" + HexFormat.of().formatHex(blobSha.digest());
-        String diffDigest = "sha256:" + HexFormat.of().formatHex(diffSha.digest());
+        String blobDigest = hex(blobSha), diffDigest = hex(diffSha);
         check(blob, blobDigest, blobIn.count, diffDigest);
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression, uids, gids, split.finish());
+    }
+
+    /** A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob). */
+    private static IOException damaged(Sources.Blob blob, IOException e, InputStream plain, InputStream blobIn,
+                                       MessageDigest blobSha, MessageDigest diffSha) {
+        try {
+            plain.transferTo(OutputStream.nullOutputStream());
+            blobIn.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            return e; // the stream itself is broken (truncated compression...): report what failed first
+        }
+        String got = blob.digest() != null ? hex(blobSha) : hex(diffSha);
+        String want = blob.digest() != null ? blob.digest() : blob.diffId();
+        if (want.equals(got)) return e;
+        return new IOException("digest mismatch: expected " + want + ", got " + got + " (" + e.getMessage() + ")");
+    }
+
+    private static String hex(MessageDigest d) {
+        return "sha256:" + HexFormat.of().formatHex(d.digest());
     }
 
     private static void check(Sources.Blob blob, String blobDigest, long blobSize, String diffDigest) throws IOException {
