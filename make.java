@@ -48,7 +48,7 @@ public class make implements Callable<Integer> {
             "native: the toolkit writes the tar itself, as any user, with no skopeo and no root.",
             "skopeo: the classic way: docker, then skopeo as root into a storage tree, then tar.",
             "Default: ${DEFAULT-VALUE}."})
-    String via = "skopeo";
+    String via = "native";
 
     @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Verify TLS for docker:// items (false for a plain-http local registry).")
     boolean tlsVerify = true;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * make, the classic way (docker, skopeo as root, tar), checked the way a VM uses the tar:
+ * make --via=skopeo, the classic way (docker, skopeo as root, tar), checked the way a VM uses the tar:
  * unpacked as root keeping xattrs, then read by podman with the containers/storage library.
  */
 class MakeTest {
@@ -36,9 +36,10 @@ class MakeTest {
     }
 
     static Bed.Result make(Map<String, String> env, String... args) {
-        String[] a = new String[args.length + 1];
+        String[] a = new String[args.length + 2];
         a[0] = "make";
-        System.arraycopy(args, 0, a, 1, args.length);
+        a[1] = "--via=skopeo";
+        System.arraycopy(args, 0, a, 2, args.length);
         return Bed.images(env, a);
     }
 
@@ -228,7 +229,7 @@ class MakeTest {
         Path out = Bed.tempDir("int").resolve("images.tar");
         Path tmp = Bed.tempDir("tmpdir");
         List<String> argv = Bed.java("images");
-        argv.addAll(List.of("make", "--no-pause", "--tar=" + out, "test/plain:1", big, "test/multi:1"));
+        argv.addAll(List.of("make", "--via=skopeo", "--no-pause", "--tar=" + out, "test/plain:1", big, "test/multi:1"));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(Map.of("DOCKER_HOST", Bed.docker(), "TMPDIR", tmp.toString()));
         Process p = pb.start();
