@@ -21,17 +21,22 @@ import picocli.CommandLine.Parameters;
 class LegacyImport implements Callable<Integer> {
     @Mixin Cli.Options options;
 
-    @Option(names = "--manifest", paramLabel = "M", description = "The manifest (default DIR/manifest.json).")
-    Path manifest;
+    @Mixin Shared o;
 
-    @Option(names = "--force", description = "Remove name:version from docker first, and import again.")
-    boolean force;
+    /** The options mkimage takes too. */
+    static class Shared {
+        @Option(names = "--manifest", paramLabel = "M", description = "The manifest of the old way (default DIR/manifest.json).")
+        Path manifest;
 
-    @Option(names = "--upload", description = "Then copy the image to the local registry.")
-    boolean upload;
+        @Option(names = "--force", description = "Old way: remove name:version from docker first, and import again.")
+        boolean force;
 
-    @Option(names = "--strip-host", description = "With --upload: drop the registry host of the name there.")
-    boolean stripHost;
+        @Option(names = "--upload", description = "Then copy the image to the local registry.")
+        boolean upload;
+
+        @Option(names = "--strip-host", description = "With --upload: drop the registry host of the name there.")
+        boolean stripHost;
+    }
 
     @Parameters(paramLabel = "DIR", description = "The image folder, with an executable `tar`.")
     Path dir;
@@ -43,8 +48,8 @@ class LegacyImport implements Callable<Integer> {
     @Override
     public Integer call() {
         ImageDir.check(dir);
-        String name = importImage(dir, manifest, force);
-        if (upload) Registry.local().upload(name, stripHost);
+        String name = importImage(dir, o.manifest, o.force);
+        if (o.upload) Registry.local().upload(name, o.stripHost);
         System.out.println(name);
         return 0;
     }

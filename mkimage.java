@@ -24,17 +24,7 @@ import picocli.CommandLine.Parameters;
 public class mkimage implements Callable<Integer> {
     @Mixin Cli.Options options;
 
-    @Option(names = "--manifest", paramLabel = "M", description = "The manifest of the old way (default DIR/manifest.json).")
-    Path manifest;
-
-    @Option(names = "--force", description = "Old way: remove name:version from docker first, and import again.")
-    boolean force;
-
-    @Option(names = "--upload", description = "Then copy the image to the local registry.")
-    boolean upload;
-
-    @Option(names = "--strip-host", description = "With --upload: drop the registry host of the name there.")
-    boolean stripHost;
+    @Mixin LegacyImport.Shared o;
 
     @Option(names = "--tag", paramLabel = "T", description = "The image name with a Dockerfile, like library/metallb:latest.")
     String tag;
@@ -53,11 +43,11 @@ public class mkimage implements Callable<Integer> {
     @Override
     public Integer call() {
         if (output == null) {
-            System.out.println(build(dir, manifest, tag, force, upload, stripHost));
+            System.out.println(build(dir, o.manifest, tag, o.force, o.upload, o.stripHost));
             return 0;
         }
-        String name = archive(dir, manifest, tag, output);
-        if (upload) Registry.local().upload(output, name, stripHost);
+        String name = archive(dir, o.manifest, tag, output);
+        if (o.upload) Registry.local().upload(output, name, o.stripHost);
         System.out.println(name);
         return 0;
     }

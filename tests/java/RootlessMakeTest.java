@@ -62,14 +62,20 @@ class RootlessMakeTest {
         assertThat(again.stderr()).contains("Cached [" + reg + "/test/multi:1]");
     }
 
-    @Test
-    void failingOverlayTarScriptWritesNothing() throws Exception {
-        Path ovl = Rootless.dir("broken").resolve("image");
-        Files.createDirectories(ovl);
-        Bed.write(ovl.resolve("tar"), "#!/bin/sh\necho 'the rootfs is missing' >&2\nexit 1\n");
-        Bed.write(ovl.resolve("Dockerfile"), "FROM scratch\nADD ovl.tar /\n");
+    /** An overlay image folder the user can read: a `tar` script and a Dockerfile. */
+    static Path overlay(String name, String script, String dockerfile) {
+        Path ovl = Rootless.dir(name).resolve("image");
+        Bed.mkdirs(ovl);
+        Bed.write(ovl.resolve("tar"), "#!/bin/sh\n" + script + "\n");
+        Bed.write(ovl.resolve("Dockerfile"), dockerfile);
         Bed.run(Map.of(), null, "chmod", "-R", "a+rX", ovl.getParent().toString());
         Bed.run(Map.of(), null, "chmod", "755", ovl.resolve("tar").toString());
+        return ovl;
+    }
+
+    @Test
+    void failingOverlayTarScriptWritesNothing() throws Exception {
+        Path ovl = overlay("broken", "echo 'the rootfs is missing' >&2\nexit 1", "FROM scratch\nADD ovl.tar /\n");
         Path out = xtmp.resolve("broken.tar");
         Bed.Result r = asUser("make", "--via=native", "--no-pause", "--tar=" + out, ovl + "=x/broken:1");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
@@ -81,12 +87,7 @@ class RootlessMakeTest {
 
     @Test
     void aDockerfileWithRunNeedsDocker() {
-        Path ovl = Rootless.dir("run").resolve("image");
-        Bed.mkdirs(ovl);
-        Bed.write(ovl.resolve("tar"), "#!/bin/sh\nexit 0\n");
-        Bed.write(ovl.resolve("Dockerfile"), "FROM scratch\nADD ovl.tar /\nRUN make\n");
-        Bed.run(Map.of(), null, "chmod", "-R", "a+rwX", ovl.getParent().toString());
-        Bed.run(Map.of(), null, "chmod", "755", ovl.resolve("tar").toString());
+        Path ovl = overlay("run", "exit 0", "FROM scratch\nADD ovl.tar /\nRUN make\n");
         Bed.Result r = asUser("make", "--via=native", "--no-pause", "--tar=" + xtmp.resolve("run.tar"), ovl + "=x/run:1");
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.stderr()).contains("ERROR: RUN needs docker [" + ovl.resolve("Dockerfile") + ":3]");
