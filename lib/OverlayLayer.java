@@ -55,7 +55,9 @@ final class OverlayLayer {
         MessageDigest blobSha = sha256(), diffSha = sha256();
         CountingInput blobIn = new CountingInput(new DigestInputStream(raw, blobSha));
         int compression = compression(blobIn);
-        CountingInput plain = new CountingInput(new DigestInputStream(decompress(blobIn, compression), diffSha));
+        // uncompressed, the layer is the blob: one digest serves both
+        CountingInput plain = compression == 0 ? blobIn
+                : new CountingInput(new DigestInputStream(decompress(blobIn, compression), diffSha));
         TarReader r = new TarReader(plain);
         try {
             for (TarReader.Header h = r.next(); h != null; h = r.next()) {
@@ -70,7 +72,7 @@ final class OverlayLayer {
         } catch (IOException e) {
             throw damaged(blob, e, plain, blobIn, blobSha, diffSha);
         }
-        String blobDigest = hex(blobSha), diffDigest = hex(diffSha);
+        String blobDigest = hex(blobSha), diffDigest = compression == 0 ? blobDigest : hex(diffSha);
         check(blob, blobDigest, blobIn.count, diffDigest);
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression, uids, gids, split.finish());
     }
@@ -84,7 +86,7 @@ final class OverlayLayer {
         } catch (IOException ignored) {
             return e; // the stream itself is broken (truncated compression...): report what failed first
         }
-        String got = blob.digest() != null ? hex(blobSha) : hex(diffSha);
+        String got = blob.digest() != null || plain == blobIn ? hex(blobSha) : hex(diffSha);
         String want = blob.digest() != null ? blob.digest() : blob.diffId();
         if (want.equals(got)) return e;
         return new IOException("digest mismatch: expected " + want + ", got " + got + " (" + e.getMessage() + ")");

@@ -1,7 +1,6 @@
 package lib;
 
 import java.io.*;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
 
@@ -24,7 +23,7 @@ final class TarIndex {
 
     static TarIndex of(Path file, String where) {
         TarIndex idx = new TarIndex(file, where);
-        try (OverlayLayer.CountingInput in = new OverlayLayer.CountingInput(Files.newInputStream(file))) {
+        try (OverlayLayer.CountingInput in = new OverlayLayer.CountingInput(new FileInputStream(file.toFile()))) {
             TarReader r = new TarReader(in);
             for (TarReader.Header h = r.next(); h != null; h = r.next()) {
                 String name = GoPath.clean(h.name);
@@ -65,7 +64,7 @@ final class TarIndex {
     }
 
     private InputStream open(Item it) throws IOException {
-        InputStream in = Files.newInputStream(file);
+        InputStream in = new FileInputStream(file.toFile()); // its skip is a seek
         in.skipNBytes(it.offset());
         return new FilterInputStream(in) {
             long left = it.size();

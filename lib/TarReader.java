@@ -37,6 +37,7 @@ final class TarReader {
 
     private final InputStream in;
     private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    private final byte[] skip = new byte[8192];
     private long remaining; // body bytes of the current entry not yet read
     private long pad; // padding after the body
     private boolean eof;
@@ -235,7 +236,7 @@ final class TarReader {
 
     /** Reads n bytes into the raw record; a short read is an error in a body, not in the last padding. */
     private void copyRaw(long n, boolean body) throws IOException {
-        byte[] buf = new byte[8192];
+        byte[] buf = skip;
         while (n > 0) {
             int r = in.read(buf, 0, (int) Math.min(buf.length, n));
             if (r < 0) {

@@ -3,7 +3,10 @@ package lib;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -90,25 +93,28 @@ final class TarSplit {
         }
     }
 
-    /** CRC-64 with the ISO polynomial, as Go's hash/crc64 computes it (slicing by 8). */
+    /** CRC-64 with the ISO polynomial, as Go's hash/crc64 computes it (slicing by 8, one flat table). */
     static final class Crc64 {
-        private static final long[][] T = tables();
+        private static final long[] T = tables();
+        private static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
         private long crc = ~0L;
 
         void update(byte[] b, int off, int len) {
+            final long[] t = T;
             long c = crc;
-            while (len >= 8) {
-                c ^= (b[off] & 0xffL) | (b[off + 1] & 0xffL) << 8 | (b[off + 2] & 0xffL) << 16 | (b[off + 3] & 0xffL) << 24
-                        | (b[off + 4] & 0xffL) << 32 | (b[off + 5] & 0xffL) << 40 | (b[off + 6] & 0xffL) << 48
-                        | (b[off + 7] & 0xffL) << 56;
-                c = T[7][(int) (c & 0xff)] ^ T[6][(int) (c >>> 8 & 0xff)] ^ T[5][(int) (c >>> 16 & 0xff)]
-                        ^ T[4][(int) (c >>> 24 & 0xff)] ^ T[3][(int) (c >>> 32 & 0xff)] ^ T[2][(int) (c >>> 40 & 0xff)]
-                        ^ T[1][(int) (c >>> 48 & 0xff)] ^ T[0][(int) (c >>> 56)];
-                off += 8;
-                len -= 8;
+            for (; len >= 8; off += 8, len -= 8) {
+                c ^= (long) LE.get(b, off);
+                c = t[1792 + (int) (c & 0xff)] ^ t[1536 + (int) (c >>> 8 & 0xff)] ^ t[1280 + (int) (c >>> 16 & 0xff)]
+                        ^ t[1024 + (int) (c >>> 24 & 0xff)] ^ t[768 + (int) (c >>> 32 & 0xff)] ^ t[512 + (int) (c >>> 40 & 0xff)]
+                        ^ t[256 + (int) (c >>> 48 & 0xff)] ^ t[(int) (c >>> 56)];
             }
-            for (int i = 0; i < len; i++) c = T[0][(int) ((c ^ b[off + i]) & 0xff)] ^ (c >>> 8);
-            crc = c;
+            crc = len == 0 ? c : tail(c, b, off, len);
+        }
+
+        /** The last bytes, one at a time; apart so that the JIT keeps the loop above compiled. */
+        private static long tail(long c, byte[] b, int off, int len) {
+            for (int i = 0; i < len; i++) c = T[(int) ((c ^ b[off + i]) & 0xff)] ^ (c >>> 8);
+            return c;
         }
 
         /** Big-endian, as Go's Sum(nil). */
@@ -116,19 +122,20 @@ final class TarSplit {
             return ByteBuffer.allocate(8).putLong(~crc).array();
         }
 
-        private static long[][] tables() {
+        /** t[k*256 + i]: the CRC of byte i followed by k zero bytes. */
+        private static long[] tables() {
             long poly = 0xD800000000000000L;
-            long[][] t = new long[8][256];
+            long[] t = new long[8 * 256];
             for (int i = 0; i < 256; i++) {
                 long c = i;
                 for (int j = 0; j < 8; j++) c = (c & 1) == 1 ? (c >>> 1) ^ poly : c >>> 1;
-                t[0][i] = c;
+                t[i] = c;
             }
             for (int i = 0; i < 256; i++) {
-                long c = t[0][i];
+                long c = t[i];
                 for (int k = 1; k < 8; k++) {
-                    c = t[0][(int) (c & 0xff)] ^ (c >>> 8);
-                    t[k][i] = c;
+                    c = t[(int) (c & 0xff)] ^ (c >>> 8);
+                    t[k * 256 + i] = c;
                 }
             }
             return t;

@@ -149,10 +149,7 @@ final class TarWriter {
         Arrays.fill(h, 148, 156, (byte) ' ');
         long sum = 0;
         for (byte b : h) sum += b & 0xff;
-        byte[] s = String.format("%06o", sum).getBytes(StandardCharsets.ISO_8859_1);
-        System.arraycopy(s, 0, h, 148, 6);
-        h[154] = 0;
-        h[155] = ' ';
+        octal(h, 148, 7, sum); // six digits and a NUL, then the space already there
         out.write(h);
     }
 
@@ -161,9 +158,9 @@ final class TarWriter {
         System.arraycopy(b, 0, h, off, Math.min(len, b.length));
     }
 
+    /** len-1 octal digits, zero-padded, then a NUL (the caller checked that v fits). */
     private static void octal(byte[] h, int off, int len, long v) {
-        String s = Long.toOctalString(v);
-        String padded = "0".repeat(Math.max(0, len - 1 - s.length())) + s;
-        put(h, off, len - 1, padded);
+        for (int i = off + len - 2; i >= off; i--, v >>>= 3) h[i] = (byte) ('0' + (v & 7));
+        h[off + len - 1] = 0;
     }
 }
