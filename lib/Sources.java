@@ -82,11 +82,7 @@ final class Sources {
 
     /** pull what is missing, one `docker save` of all refs, each ref mapped to its entry by image id. */
     private static Map<String, Image> daemon(List<String> refs, Path tmp) {
-        Map<String, String> ids = new LinkedHashMap<>();
-        for (String ref : refs) {
-            Docker.pull(ref);
-            ids.put(ref, Docker.id(ref));
-        }
+        Map<String, String> ids = ids(refs);
         Path saved = tmp.resolve("docker-save.tar");
         List<String> argv = new ArrayList<>(List.of("save", "-o", saved.toString()));
         argv.addAll(new LinkedHashSet<>(refs));
@@ -105,6 +101,30 @@ final class Sources {
             out.put(ref, new Image(List.of(name(ref)), i.config(), null, i.layers(), "docker-daemon:" + ref));
         });
         return out;
+    }
+
+    /** The image id of each ref: one `docker image inspect` when the daemon has them all, else pull what is missing. */
+    private static Map<String, String> ids(List<String> refs) {
+        List<String> argv = new ArrayList<>(List.of("image", "inspect", "--format", "{{.Id}}"));
+        for (String ref : refs) {
+            ImageRef.versioned(ref); // "Image must have a version", as images.sh says
+            argv.add(ref);
+        }
+        Map<String, String> ids = new LinkedHashMap<>();
+        try {
+            List<String> lines = Docker.docker(argv.toArray(String[]::new)).read().lines().toList();
+            if (lines.size() == refs.size()) {
+                for (int i = 0; i < refs.size(); i++) ids.put(refs.get(i), lines.get(i).trim());
+                return ids;
+            }
+        } catch (Fail missing) {
+            // some image is not in the daemon: pull it below
+        }
+        for (String ref : refs) {
+            Docker.pull(ref);
+            ids.put(ref, Docker.id(ref));
+        }
+        return ids;
     }
 
     // ---- docker-archive: manifest.json, configs, layer tars (maybe compressed, then read decompressed)
