@@ -1,7 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.*;
 import java.nio.file.*;
 import java.util.*;
@@ -18,7 +16,6 @@ import java.util.*;
 final class Sources {
     private Sources() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SMALL = 16 << 20; // configs, manifests, indexes
 
     /** Opens the bytes of a blob, as many times as needed. */
@@ -90,7 +87,7 @@ final class Sources {
         String where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
         TarIndex idx = TarIndex.of(saved, where);
         Map<String, Image> byId = new HashMap<>();
-        for (JsonNode entry : json(idx.read("manifest.json", SMALL), where + ": manifest.json")) {
+        for (JsonValue entry : json(idx.read("manifest.json", SMALL), where + ": manifest.json")) {
             byte[] config = idx.read(entry.path("Config").asText(), SMALL);
             byId.put(Digests.sha256(config), dockerImage(idx, entry, config, List.of(), where));
         }
@@ -130,10 +127,10 @@ final class Sources {
     // ---- docker-archive: manifest.json, configs, layer tars (maybe compressed, then read decompressed)
 
     private static List<Image> dockerArchive(TarIndex idx, String where, String ref) {
-        JsonNode manifest = json(idx.read("manifest.json", SMALL), where + ": manifest.json");
+        JsonValue manifest = json(idx.read("manifest.json", SMALL), where + ": manifest.json");
         List<Image> images = new ArrayList<>();
         int n = 0;
-        for (JsonNode entry : manifest) {
+        for (JsonValue entry : manifest) {
             List<String> tags = new ArrayList<>();
             entry.path("RepoTags").forEach(t -> tags.add(name(t.asText())));
             boolean chosen = ref == null || (ref.equals("@" + n)) || (!ref.startsWith("@") && tags.contains(name(ref)));
@@ -146,9 +143,9 @@ final class Sources {
         return images;
     }
 
-    private static Image dockerImage(TarIndex idx, JsonNode entry, byte[] config, List<String> names, String where) {
+    private static Image dockerImage(TarIndex idx, JsonValue entry, byte[] config, List<String> names, String where) {
         List<String> diffIds = diffIds(config, where);
-        JsonNode layers = entry.path("Layers");
+        JsonValue layers = entry.path("Layers");
         if (layers.size() != diffIds.size())
             throw Fail.die("Inconsistent layer count in [" + where + "]: " + layers.size() + " in manifest.json, "
                     + diffIds.size() + " in the config");
@@ -213,9 +210,9 @@ final class Sources {
     }
 
     private static List<Image> oci(Blobs blobs, String where, String ref) {
-        JsonNode index = json(blobs.read("index.json", "index.json"), where + ": index.json");
+        JsonValue index = json(blobs.read("index.json", "index.json"), where + ": index.json");
         List<Image> images = new ArrayList<>();
-        for (JsonNode d : index.path("manifests")) {
+        for (JsonValue d : index.path("manifests")) {
             String refName = d.path("annotations").path("org.opencontainers.image.ref.name").asText(null);
             if (ref != null && !ref.equals(refName)) continue;
             images.add(ociImage(blobs, d, where, ociName(d, ref != null ? ref : refName, where)));
@@ -225,7 +222,7 @@ final class Sources {
     }
 
     /** The store name of an OCI image: its reference when it is NAME:TAG, else the containerd name annotation. */
-    private static String ociName(JsonNode d, String refName, String where) {
+    private static String ociName(JsonValue d, String refName, String where) {
         try {
             if (refName != null) return name(refName);
         } catch (Fail f) {
@@ -237,17 +234,17 @@ final class Sources {
                 + "]; name it NAME:TAG in the layout");
     }
 
-    private static Image ociImage(Blobs blobs, JsonNode desc, String where, String name) {
+    private static Image ociImage(Blobs blobs, JsonValue desc, String where, String name) {
         String mdigest = desc.path("digest").asText();
         byte[] manifest = verified(blobs.read(mdigest, "manifest"), mdigest, where);
-        JsonNode m = json(manifest, where + ": manifest " + mdigest);
+        JsonValue m = json(manifest, where + ": manifest " + mdigest);
         String type = m.path("mediaType").asText(desc.path("mediaType").asText(""));
         if (type.contains("index") || type.contains("manifest.list") || m.has("manifests"))
             throw Fail.die("Manifest lists are not supported [" + where + ": " + mdigest + "]");
         String cdigest = m.path("config").path("digest").asText();
         byte[] config = verified(blobs.read(cdigest, "config"), cdigest, where);
         List<String> diffIds = diffIds(config, where);
-        JsonNode layers = m.path("layers");
+        JsonValue layers = m.path("layers");
         if (layers.size() != diffIds.size())
             throw Fail.die("Inconsistent layer count in [" + where + "]: " + layers.size() + " in the manifest, "
                     + diffIds.size() + " in the config");
@@ -269,11 +266,11 @@ final class Sources {
     // ---- shared
 
     private static List<String> diffIds(byte[] config, String where) {
-        JsonNode c = json(config, where + ": config");
-        JsonNode ids = c.path("rootfs").path("diff_ids");
+        JsonValue c = json(config, where + ": config");
+        JsonValue ids = c.path("rootfs").path("diff_ids");
         if (!ids.isArray()) throw Fail.die("Invalid image config (rootfs is not set) in [" + where + "]");
         List<String> out = new ArrayList<>();
-        for (JsonNode id : ids) {
+        for (JsonValue id : ids) {
             if (!id.asText().matches("sha256:[0-9a-f]{64}")) throw Fail.die("Invalid diff ID [" + id.asText() + "] in [" + where + "]");
             out.add(id.asText());
         }
@@ -287,9 +284,9 @@ final class Sources {
         return r.full();
     }
 
-    private static JsonNode json(byte[] b, String what) {
+    private static JsonValue json(byte[] b, String what) {
         try {
-            return JSON.readTree(b);
+            return JsonValue.parse(b);
         } catch (IOException e) {
             throw Fail.die("Invalid JSON [" + what + "]: " + e.getMessage());
         }

@@ -1,6 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -230,7 +229,7 @@ public final class Storage {
     /** The image's creation time from its config; the epoch when it has none. */
     static OffsetDateTime created(byte[] config) {
         try {
-            String c = new ObjectMapper().readTree(config).path("created").asText("");
+            String c = JsonValue.parse(config).path("created").asText("");
             return c.isEmpty() ? OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC) : OffsetDateTime.parse(c);
         } catch (IOException | java.time.DateTimeException e) {
             return OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);

@@ -126,18 +126,35 @@ class NativeStorageTest {
         Bed.Result r = skopeoCopy("docker-daemon:" + MULTI, "oci-archive:" + oci + ":" + MULTI);
         assertThat(r.code()).as(r.toString()).isZero();
         Rootless.open(oci);
-        List<String> sources = List.of("oci-archive:" + oci + ":" + MULTI);
-        Path tar = dir.resolve("oci-native.tar");
-        r = Rootless.java(Map.of(), "NativeWrite", args(tar, sources));
+        sameAsSkopeo(List.of("oci-archive:" + oci + ":" + MULTI), 2);
+    }
+
+    @Test
+    void ociLayoutLikeSkopeo() {
+        Path oci = dir.resolve("oci-layout");
+        for (String ref : List.of(MULTI, OTHER)) {
+            Bed.Result r = skopeoCopy("docker-daemon:" + ref, "oci:" + oci + ":" + ref);
+            assertThat(r.code()).as(r.toString()).isZero();
+        }
+        Bed.run(Map.of(), null, "chmod", "-R", "a+rX", oci.toString());
+        sameAsSkopeo(List.of("oci:" + oci + ":" + MULTI, "oci:" + oci + ":" + OTHER), 2);
+    }
+
+    /** The native tar of these sources, written by the unprivileged user, against skopeo's tree of them. */
+    static void sameAsSkopeo(List<String> sources, int compression) {
+        Path tar = Rootless.dir("oci-native").resolve("native.tar");
+        Bed.Result r = Rootless.java(Map.of(), "NativeWrite", args(tar, sources));
         assertThat(r.code()).as(r.toString()).isZero();
         Path mine = unpack(tar).resolve("var/lib/containers/storage"), theirs = skopeo(sources).resolve("root");
         Map<String, JsonNode> layers = StoreTrees.layers(mine);
         assertThat(layers).isEqualTo(StoreTrees.layers(theirs));
-        assertThat(layers.values()).allSatisfy(l -> assertThat(l.path("compression").asInt()).isEqualTo(2));
+        assertThat(layers.values()).allSatisfy(l -> assertThat(l.path("compression").asInt()).isEqualTo(compression));
         assertThat(StoreTrees.images(mine)).isEqualTo(StoreTrees.images(theirs));
-        for (String id : layers.keySet())
+        for (String id : layers.keySet()) {
             assertThat(StoreTrees.files(mine.resolve("overlay/" + id + "/diff")))
                     .isEqualTo(StoreTrees.files(theirs.resolve("overlay/" + id + "/diff")));
+            assertThat(StoreTrees.tarSplit(mine, id)).isEqualTo(StoreTrees.tarSplit(theirs, id));
+        }
     }
 
     static String upperLayer() {
