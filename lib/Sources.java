@@ -1,7 +1,13 @@
 package lib;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.*;
 import java.nio.file.*;
+import java.time.DateTimeException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.*;
 
 /**
@@ -29,8 +35,11 @@ final class Sources {
      */
     record Blob(String digest, long size, String diffId, Opener opener, String where) {}
 
-    /** An image: names as the store keeps them, config bytes, manifest bytes (null: generated as docker-archive does). */
-    record Image(List<String> names, byte[] config, byte[] manifest, List<Blob> layers, String where) {}
+    /**
+     * An image: names as the store keeps them, config bytes and its creation time, manifest bytes
+     * (null: generated as docker-archive does), layers base first.
+     */
+    record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Blob> layers, String where) {}
 
     /** Opens every source, in order; the daemon's images are saved into tmp. */
     static List<Image> open(List<String> sources, Path tmp) {
@@ -95,7 +104,7 @@ final class Sources {
         ids.forEach((ref, id) -> {
             Image i = byId.get(id);
             if (i == null) throw Fail.die("docker save did not write [" + ref + "] (" + id + ")");
-            out.put(ref, new Image(List.of(name(ref)), i.config(), null, i.layers(), "docker-daemon:" + ref));
+            out.put(ref, new Image(List.of(name(ref)), i.config(), i.created(), null, i.layers(), "docker-daemon:" + ref));
         });
         return out;
     }
@@ -155,7 +164,7 @@ final class Sources {
             Opener raw = idx.opener(file);
             blobs.add(new Blob(diffIds.get(i), -1, diffIds.get(i), () -> Digests.decompressed(raw.open()), where + ": " + file));
         }
-        return new Image(names, config, null, blobs, where);
+        return new Image(names, config, created(config, where), null, blobs, where);
     }
 
     // ---- OCI layouts: index.json, blobs/sha256/HEX, in a folder or a tar
@@ -254,7 +263,7 @@ final class Sources {
             blobList.add(new Blob(digest, layers.get(i).path("size").asLong(-1), diffIds.get(i),
                     blobs.opener(digest, "layer"), where + ": " + blobPath(digest, where)));
         }
-        return new Image(List.of(name), config, manifest, blobList, where);
+        return new Image(List.of(name), config, created(config, where), manifest, blobList, where);
     }
 
     private static byte[] verified(byte[] b, String digest, String where) {
@@ -277,6 +286,17 @@ final class Sources {
         return out;
     }
 
+    /** The image's creation time from its config, as skopeo records it; the epoch when it has none. */
+    static OffsetDateTime created(byte[] config, String where) {
+        String c = json(config, where + ": config").path("created").asText("");
+        try {
+            if (!c.isEmpty()) return OffsetDateTime.parse(c);
+        } catch (DateTimeException e) {
+            // not RFC 3339: as if it had none
+        }
+        return OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+    }
+
     /** The name the store keeps for a reference: docker.io/library/x:tag, as skopeo writes it. */
     static String name(String ref) {
         ImageRef r = ImageRef.parse(ref);
@@ -289,6 +309,108 @@ final class Sources {
             return JsonValue.parse(b);
         } catch (IOException e) {
             throw Fail.die("Invalid JSON [" + what + "]: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A small JSON document (manifest.json, index.json, a manifest, an image config) as a tree,
+     * read with jackson-core's streaming parser: it starts in a fraction of ObjectMapper's time,
+     * which counts when the whole run takes a second or two. Navigation as with JsonNode: path()
+     * never fails, a missing value answers asText(default).
+     */
+    static final class JsonValue implements Iterable<JsonValue> {
+        private static final JsonFactory FACTORY = new JsonFactory();
+        private static final JsonValue MISSING = new JsonValue(null);
+        private final Object value; // Map<String, JsonValue>, List<JsonValue>, String, Number, Boolean or null
+
+        private JsonValue(Object value) {
+            this.value = value;
+        }
+
+        static JsonValue parse(byte[] json) throws IOException {
+            try (JsonParser p = FACTORY.createParser(json)) {
+                if (p.nextToken() == null) throw new IOException("empty document");
+                JsonValue v = read(p);
+                if (p.nextToken() != null) throw new IOException("data after the document");
+                return v;
+            }
+        }
+
+        private static JsonValue read(JsonParser p) throws IOException {
+            JsonToken t = p.currentToken();
+            switch (t) {
+                case START_OBJECT -> {
+                    Map<String, JsonValue> m = new LinkedHashMap<>();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String key = p.currentName();
+                        p.nextToken();
+                        m.put(key, read(p));
+                    }
+                    return new JsonValue(m);
+                }
+                case START_ARRAY -> {
+                    List<JsonValue> l = new ArrayList<>();
+                    while (p.nextToken() != JsonToken.END_ARRAY) l.add(read(p));
+                    return new JsonValue(l);
+                }
+                case VALUE_STRING -> {
+                    return new JsonValue(p.getText());
+                }
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+                    return new JsonValue(p.getNumberValue());
+                }
+                case VALUE_TRUE, VALUE_FALSE -> {
+                    return new JsonValue(t == JsonToken.VALUE_TRUE);
+                }
+                case VALUE_NULL -> {
+                    return new JsonValue(null);
+                }
+                default -> throw new IOException("unexpected " + t);
+            }
+        }
+
+        /** The member of an object, or a missing value. */
+        JsonValue path(String key) {
+            return value instanceof Map<?, ?> m && m.get(key) instanceof JsonValue v ? v : MISSING;
+        }
+
+        /** The element of an array, or a missing value. */
+        JsonValue get(int i) {
+            return value instanceof List<?> l && i >= 0 && i < l.size() ? (JsonValue) l.get(i) : MISSING;
+        }
+
+        boolean has(String key) {
+            return value instanceof Map<?, ?> m && m.containsKey(key);
+        }
+
+        boolean isArray() {
+            return value instanceof List;
+        }
+
+        int size() {
+            return value instanceof List<?> l ? l.size() : value instanceof Map<?, ?> m ? m.size() : 0;
+        }
+
+        /** A string or number as text; `otherwise` when missing, null or a container. */
+        String asText(String otherwise) {
+            return value instanceof String || value instanceof Number || value instanceof Boolean ? value.toString() : otherwise;
+        }
+
+        String asText() {
+            return asText("");
+        }
+
+        long asLong(long otherwise) {
+            return value instanceof Number n ? n.longValue() : otherwise;
+        }
+
+        /** The elements of an array (nothing for anything else). */
+        @Override
+        public Iterator<JsonValue> iterator() {
+            if (!(value instanceof List<?> l)) return Collections.emptyIterator();
+            List<JsonValue> items = new ArrayList<>();
+            for (Object o : l) items.add((JsonValue) o);
+            return items.iterator();
         }
     }
 }

@@ -86,7 +86,7 @@ public final class Storage {
             this.images = images;
             long t = 0;
             for (Sources.Image img : images) {
-                OffsetDateTime created = created(img.config());
+                OffsetDateTime created = img.created();
                 t = Math.max(t, created.toEpochSecond());
                 List<String> chain = new ArrayList<>();
                 String parent = null;
@@ -181,7 +181,7 @@ public final class Storage {
             bigData.put("signature-" + md.substring(7), new byte[0]);
             List<String> names = img != null ? img.names() : new ArrayList<>();
             List<String> history = img != null ? img.history() : new ArrayList<>();
-            OffsetDateTime created = img != null ? img.created() : created(src.config());
+            OffsetDateTime created = img != null ? img.created() : src.created();
             String top = chain.isEmpty() ? null : chain.get(chain.size() - 1);
             byId.put(id, new StorageJson.Image(id, md, names, history, top, StorageJson.metadata(md), bigData, created));
             for (String name : src.names()) {
@@ -224,16 +224,6 @@ public final class Storage {
     static String bigDataFile(String key) {
         if (key.matches("[.0-9a-z]*")) return key;
         return "=" + Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The image's creation time from its config; the epoch when it has none. */
-    static OffsetDateTime created(byte[] config) {
-        try {
-            String c = JsonValue.parse(config).path("created").asText("");
-            return c.isEmpty() ? OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC) : OffsetDateTime.parse(c);
-        } catch (IOException | java.time.DateTimeException e) {
-            return OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
-        }
     }
 
     private static void dirs(TarWriter out, long t, String... paths) throws IOException {
