@@ -5,6 +5,11 @@ import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.*;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -155,6 +160,105 @@ class NativeStorageTest {
                     .isEqualTo(StoreTrees.files(theirs.resolve("overlay/" + id + "/diff")));
             assertThat(StoreTrees.tarSplit(mine, id)).isEqualTo(StoreTrees.tarSplit(theirs, id));
         }
+    }
+
+    /**
+     * Odd but valid layers, as skopeo takes them: a root entry, xattrs, sub-second and big numbers,
+     * devices, a fifo, a long link target, names that are not UTF-8 or need escaping in JSON,
+     * folders never listed, an opaque marker far from its folder, whiteouts in unlisted folders.
+     */
+    @Test
+    void oddLayersLikeSkopeo() throws IOException {
+        byte[] base = layer(t -> {
+            dirEntry(t, "./", 0755);
+            dirEntry(t, "a/", 0750);
+            var f = fileEntry("a/file", 0644, "xattr and a fraction of a second\n");
+            f.addPaxHeader("SCHILY.xattr.user.note", "hello");
+            f.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(1_600_000_000L, 500_000_000)));
+            put(t, f, "xattr and a fraction of a second\n");
+            var big = fileEntry("a/big-uid", 0600, "big\n");
+            big.setUserId(3_000_000);
+            big.setGroupId(3_000_001);
+            put(t, big, "big\n");
+            var fifo = entry("a/fifo", TarConstants.LF_FIFO);
+            put(t, fifo, null);
+            var dev = entry("a/null", TarConstants.LF_CHR);
+            dev.setDevMajor(1);
+            dev.setDevMinor(3);
+            dev.setMode(0666);
+            put(t, dev, null);
+            var sym = entry("a/sym", TarConstants.LF_SYMLINK);
+            sym.setLinkName("target/" + "x".repeat(150));
+            put(t, sym, null);
+            put(t, fileEntry("caf\u00e9", 0644, "latin-1 name\n"), "latin-1 name\n");
+            put(t, fileEntry("x<y&z>", 0644, "escaped\n"), "escaped\n");
+            put(t, fileEntry("deep/er/file", 0644, "in folders never listed\n"), "in folders never listed\n");
+            var hl = entry("a/hl", TarConstants.LF_LINK);
+            hl.setLinkName("a/file");
+            put(t, hl, null);
+        });
+        byte[] upper = layer(t -> {
+            dirEntry(t, "a/", 0755);
+            put(t, fileEntry("a/f2", 0644, "new\n"), "new\n");
+            put(t, fileEntry("a/.wh..wh..opq", 0644, ""), "");
+            put(t, fileEntry("deep/er/.wh.file", 0644, ""), "");
+            put(t, fileEntry("newdir/.wh..wh..opq", 0644, ""), "");
+            put(t, fileEntry(".wh.caf\u00e9", 0644, ""), "");
+        });
+        Path f = Rootless.dir("odd").resolve("odd.tar");
+        Files.write(f, TestImages.archive("test/odd:1", List.of("/bin/true"), List.of(base, upper)));
+        Rootless.open(f);
+        sameAsSkopeo(List.of("docker-archive:" + f + ":test/odd:1"), 0);
+        Path tar = dir.resolve("odd-native.tar");
+        Bed.Result r = Rootless.java(Map.of(), "NativeWrite", args(tar, List.of("docker-archive:" + f)));
+        assertThat(r.code()).as(r.toString()).isZero();
+        Path root = unpack(tar).resolve("var/lib/containers/storage");
+        String top = StoreTrees.images(root).get(0).path("layer").asText();
+        SortedMap<String, String> files = StoreTrees.files(root.resolve("overlay/" + top + "/diff"));
+        assertThat(files.get("./a/")).contains("trusted.overlay.opaque=y");
+        assertThat(files.get("./newdir/")).contains("trusted.overlay.opaque=y");
+        assertThat(files.get("./deep/er/file")).startsWith("3 0 ");
+    }
+
+    interface TarBody {
+        void write(TarArchiveOutputStream t) throws IOException;
+    }
+
+    static byte[] layer(TarBody body) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream t = new TarArchiveOutputStream(buf, "ISO-8859-1")) {
+            t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            body.write(t);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return buf.toByteArray();
+    }
+
+    static TarArchiveEntry entry(String name, byte type) {
+        var e = new TarArchiveEntry(name, type);
+        e.setModTime(1_600_000_000_000L);
+        return e;
+    }
+
+    static void dirEntry(TarArchiveOutputStream t, String name, int mode) throws IOException {
+        var e = entry(name, TarConstants.LF_DIR);
+        e.setMode(mode);
+        put(t, e, null);
+    }
+
+    static TarArchiveEntry fileEntry(String name, int mode, String content) {
+        var e = entry(name, TarConstants.LF_NORMAL);
+        e.setMode(mode);
+        e.setSize(content.getBytes(StandardCharsets.UTF_8).length);
+        return e;
+    }
+
+    static void put(TarArchiveOutputStream t, TarArchiveEntry e, String content) throws IOException {
+        t.putArchiveEntry(e);
+        if (content != null) t.write(content.getBytes(StandardCharsets.UTF_8));
+        t.closeArchiveEntry();
     }
 
     static String upperLayer() {
