@@ -128,7 +128,10 @@ public class make implements Callable<Integer> {
         Path tmp = Temp.dir("images-make");
         try {
             List<String> sources = new ArrayList<>();
-            for (String item : items) sources.add(source(Item.parse(item), tmp.resolve("item" + sources.size()), tlsVerify));
+            for (String item : items) {
+                Progress.say("Adding [" + item + "]");
+                sources.add(source(Item.parse(item), tmp.resolve("item" + sources.size()), tlsVerify));
+            }
             if (Exec.dryRun) {
                 System.err.println("dry-run: write " + out + " from " + String.join(" ", sources));
                 return;

@@ -42,36 +42,6 @@ public final class Storage {
         }
     }
 
-    /**
-     * `java -cp ... lib.Storage OUT SOURCE...`: the tar to OUT (- for stdout), complete or absent.
-     * For the bench and for trying it out; make --via=native is the command users run.
-     */
-    public static void main(String[] args) {
-        if (args.length < 2) {
-            System.err.println("usage: lib.Storage OUT|- SOURCE...");
-            System.exit(2);
-        }
-        List<String> sources = Arrays.asList(args).subList(1, args.length);
-        try {
-            if (args[0].equals("-")) {
-                write(sources, Exec.stdout());
-            } else {
-                Path target = Path.of(args[0]), partial = Temp.partial(target);
-                try (OutputStream os = java.nio.file.Files.newOutputStream(partial)) {
-                    write(sources, os);
-                }
-                Temp.commit(partial, target);
-            }
-        } catch (Fail f) {
-            System.err.println("ERROR: " + f.getMessage() + (f.detail.isBlank() ? "" : "\n" + f.detail.strip()));
-            System.exit(1);
-        } catch (IOException e) {
-            System.err.println("ERROR: Can't write [" + args[0] + "]: " + e.getMessage());
-            System.exit(1);
-        }
-        System.exit(0);
-    }
-
     /** A layer to store: ids, overlay's short link name and lower chain, and the blob that fills it. */
     record Layer(String id, String parent, String link, String lower, Sources.Blob blob, OffsetDateTime created) {}
 
@@ -119,7 +89,11 @@ public final class Storage {
                 out.put(TarWriter.Entry.symlink(ROOT + "overlay/l/" + l.link(), "../" + l.id() + "/diff", time));
             out.put(dir(ROOT + "overlay-layers/", 0700, time));
             Map<String, OverlayLayer.Result> results = new HashMap<>();
-            for (Layer l : layers.values()) results.put(l.id(), layer(l, out));
+            int i = 0;
+            for (Layer l : layers.values()) {
+                Progress.say(String.format("Layer %d/%d %.12s [%s]", ++i, layers.size(), l.id(), l.blob().where()));
+                results.put(l.id(), layer(l, out));
+            }
             List<StorageJson.Layer> records = new ArrayList<>();
             for (Layer l : layers.values())
                 records.add(new StorageJson.Layer(l.id(), l.parent(), l.created().withOffsetSameInstant(ZoneOffset.UTC), results.get(l.id())));

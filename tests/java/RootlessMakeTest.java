@@ -56,9 +56,12 @@ class RootlessMakeTest {
         String out = MakeTest.podmanRun(tree, reg + "/test/multi:1");
         assertThat(out).contains("./replace/new.txt", "gone-is-gone").doesNotContain("old1", "gone.txt");
 
+        assertThat(r.stderr()).as("quiet when stderr is no terminal").doesNotContain("Adding [", "Layer 1/");
+
         // registry images are cached under XCLUSTER_TMP: a second run does not fetch them again
-        Bed.Result again = asUser("make", "--via=native", "--tls-verify=false", "--no-pause", "--tar=" + xtmp.resolve("again.tar"), multi);
+        Bed.Result again = asUser("make", "--via=native", "--verbose", "--tls-verify=false", "--no-pause", "--tar=" + xtmp.resolve("again.tar"), multi);
         assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.stderr()).contains("Adding [" + multi + "]", "Layer 1/2 ", "Layer 2/2 ").doesNotContain("skopeo copy");
         assertThat(again.stderr()).contains("Cached [" + reg + "/test/multi:1]");
     }
 
