@@ -218,18 +218,28 @@ class MakeTest {
     }
 
     @Test
-    void ctrlCLeavesNothingBehind() throws Exception {
+    void ctrlCLeavesNothingBehindTheClassicWay() throws Exception {
+        interrupt("skopeo", "Adding [test/big:1]");
+    }
+
+    @Test
+    void ctrlCLeavesNothingBehindTheNativeWay() throws Exception {
+        interrupt("native", "Layer 1/");
+    }
+
+    /** Starts make on a big image, sends SIGINT once stderr shows `when`, then checks what is left. */
+    static void interrupt(String via, String when) throws Exception {
         Bed.requireTools("kill");
         String big = "test/big:1";
         if (Bed.images("in_docker", big).code() != 0) {
             Path ctx = Bed.tempDir("big");
-            Bed.write(ctx.resolve("Dockerfile"), "FROM test/plain:1\nRUN head -c 400000000 /dev/zero > /big\n");
+            Bed.write(ctx.resolve("Dockerfile"), "FROM test/plain:1\nRUN head -c 400000000 /dev/urandom > /big\n");
             Bed.docker("build", "-q", "-t", big, ctx.toString());
         }
         Path out = Bed.tempDir("int").resolve("images.tar");
         Path tmp = Bed.tempDir("tmpdir");
         List<String> argv = Bed.java("images");
-        argv.addAll(List.of("make", "--via=skopeo", "--no-pause", "--tar=" + out, "test/plain:1", big, "test/multi:1"));
+        argv.addAll(List.of("make", "--via=" + via, "--verbose", "--no-pause", "--tar=" + out, "test/plain:1", big, "test/multi:1"));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(Map.of("DOCKER_HOST", Bed.docker(), "TMPDIR", tmp.toString()));
         Process p = pb.start();
@@ -237,14 +247,14 @@ class MakeTest {
         StringBuilder seen = new StringBuilder();
         for (String line; (line = err.readLine()) != null; ) {
             seen.append(line).append('\n');
-            if (line.equals("Adding [" + big + "]")) break;
+            if (line.startsWith(when)) break;
         }
-        Bed.sleep(500); // skopeo is copying the big layer now
+        Bed.sleep(300); // the big layer is on its way now
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         err.transferTo(Writer.nullWriter());
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(seen.toString()).isNotZero();
-        assertThat(seen.toString()).contains("Adding [" + big + "]");
+        assertThat(seen.toString()).contains(when);
         assertNothingLeft(out, tmp);
     }
 }
