@@ -227,15 +227,33 @@ class MakeTest {
         interrupt("native", "Layer 1/");
     }
 
-    /** Starts make on a big image, sends SIGINT once stderr shows `when`, then checks what is left. */
-    static void interrupt(String via, String when) throws Exception {
-        Bed.requireTools("kill");
+    /** test/big:1, a 400 MB layer of random bytes on test/plain:1. */
+    static String big() {
         String big = "test/big:1";
         if (Bed.images("in_docker", big).code() != 0) {
             Path ctx = Bed.tempDir("big");
             Bed.write(ctx.resolve("Dockerfile"), "FROM test/plain:1\nRUN head -c 400000000 /dev/urandom > /big\n");
             Bed.docker("build", "-q", "-t", big, ctx.toString());
         }
+        return big;
+    }
+
+    @Test
+    void nativeMemoryStaysFlat() {
+        String big = big();
+        Path out = Bed.tempDir("mem").resolve("images.tar");
+        List<String> argv = Bed.java("images");
+        argv.add(1, "-Xmx32m"); // far below the 400 MB layer: layers must stream
+        argv.addAll(List.of("make", "--via=native", "--no-pause", "--tar=" + out, big));
+        Bed.Result r = Bed.run(Map.of("DOCKER_HOST", Bed.docker()), null, argv.toArray(String[]::new));
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(out.toFile().length()).isGreaterThan(400_000_000L);
+    }
+
+    /** Starts make on a big image, sends SIGINT once stderr shows `when`, then checks what is left. */
+    static void interrupt(String via, String when) throws Exception {
+        Bed.requireTools("kill");
+        String big = big();
         Path out = Bed.tempDir("int").resolve("images.tar");
         Path tmp = Bed.tempDir("tmpdir");
         List<String> argv = Bed.java("images");
