@@ -92,6 +92,11 @@ public class make implements Callable<Integer> {
             return what.contains(":");
         }
 
+        /** docker://, docker-archive:, oci:, oci-archive: sources. */
+        boolean isTransport() {
+            return what.matches("(docker|docker-archive|oci-archive|oci):.*");
+        }
+
         /** The image folder of an overlay item, and whether it can be named. */
         Path rootfs() {
             Path rootfs = Xcluster.rootfs(what);
@@ -112,6 +117,7 @@ public class make implements Callable<Integer> {
     /** Step 1: one item into the docker daemon; returns the image name. */
     static String image(String spec) {
         Item item = Item.parse(spec);
+        if (item.isTransport()) throw Fail.die("Only --via=native reads [" + item.what() + "]");
         if (item.isReference()) {
             ImageRef.versioned(item.what());
             Docker.pull(item.what());
@@ -158,7 +164,7 @@ public class make implements Callable<Integer> {
     static String source(Item item, Path work, boolean tlsVerify) {
         String what = item.what();
         if (what.startsWith("docker://")) return OciCache.fetch(what, tlsVerify);
-        if (what.matches("(docker-archive|oci-archive|oci):.*")) return what;
+        if (item.isTransport()) return what;
         if (item.isReference()) {
             ImageRef.versioned(what);
             return what; // from the docker daemon

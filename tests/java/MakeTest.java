@@ -203,6 +203,11 @@ class MakeTest {
     }
 
     @Test
+    void transportItemsNeedTheNativeWay() {
+        fails("Only --via=native reads [docker://127.0.0.1:1/x:1]", "--no-pause", "docker://127.0.0.1:1/x:1");
+    }
+
+    @Test
     void pullThatFails() {
         fails("Pull failed [127.0.0.1:1/nope:1]", "--no-pause", "test/plain:1", "127.0.0.1:1/nope:1");
     }
