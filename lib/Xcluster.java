@@ -11,7 +11,7 @@ public final class Xcluster {
     public static String script() {
         String x = System.getenv("XCLUSTER");
         if (x == null || x.isBlank()) throw Fail.die("Not set [$XCLUSTER]");
-        if (!Files.isExecutable(Path.of(x))) throw Fail.die("Not executable [" + x + "]");
+        if (!Files.isRegularFile(Path.of(x)) || !Files.isExecutable(Path.of(x))) throw Fail.die("Not executable [" + x + "]");
         return x;
     }
 
@@ -20,7 +20,7 @@ public final class Xcluster {
         String t = System.getenv("XCLUSTER_TMP");
         if (t != null && !t.isBlank()) return Path.of(t);
         String x = System.getenv("XCLUSTER");
-        if (x != null && Files.isExecutable(Path.of(x))) {
+        if (x != null && !x.isBlank() && Files.isRegularFile(Path.of(x)) && Files.isExecutable(Path.of(x))) {
             String v = env(x).get("XCLUSTER_TMP");
             if (v != null && !v.isBlank()) return Path.of(v);
         }
