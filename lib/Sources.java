@@ -152,12 +152,15 @@ final class Sources {
         return images;
     }
 
+    private static void sameLayerCount(int layers, int diffIds, String manifest, String where) {
+        if (layers != diffIds)
+            throw Fail.die("Inconsistent layer count in [" + where + "]: " + layers + " in " + manifest + ", " + diffIds + " in the config");
+    }
+
     private static Image dockerImage(TarIndex idx, JsonValue entry, byte[] config, List<String> names, String where) {
         List<String> diffIds = diffIds(config, where);
         JsonValue layers = entry.path("Layers");
-        if (layers.size() != diffIds.size())
-            throw Fail.die("Inconsistent layer count in [" + where + "]: " + layers.size() + " in manifest.json, "
-                    + diffIds.size() + " in the config");
+        sameLayerCount(layers.size(), diffIds.size(), "manifest.json", where);
         List<Blob> blobs = new ArrayList<>();
         for (int i = 0; i < diffIds.size(); i++) {
             String file = layers.get(i).asText();
@@ -254,9 +257,7 @@ final class Sources {
         byte[] config = verified(blobs.read(cdigest, "config"), cdigest, where);
         List<String> diffIds = diffIds(config, where);
         JsonValue layers = m.path("layers");
-        if (layers.size() != diffIds.size())
-            throw Fail.die("Inconsistent layer count in [" + where + "]: " + layers.size() + " in the manifest, "
-                    + diffIds.size() + " in the config");
+        sameLayerCount(layers.size(), diffIds.size(), "the manifest", where);
         List<Blob> blobList = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             String digest = layers.get(i).path("digest").asText();
