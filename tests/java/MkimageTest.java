@@ -215,6 +215,13 @@ class MkimageTest {
     }
 
     @Test
+    void lregCacheNeedsAHostThatResolves() {
+        Bed.Result r = images("lreg_cache", "no-such-host.invalid/library/alpine:3.8");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.stderr()).isEqualTo("ERROR: Unknown host [no-such-host.invalid]\n");
+    }
+
+    @Test
     void registryThatDoesNotAnswer() {
         Bed.Result r = Bed.images(Map.of("LOCAL_REGISTRY", "127.0.0.1:" + Bed.freePort()), "lreg_ls");
         assertThat(r.code()).isEqualTo(1);
