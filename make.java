@@ -66,6 +66,7 @@ public class make implements Callable<Integer> {
     @Override
     public Integer call() {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
+        if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
         List<String> all = new ArrayList<>();
         if (!noPause) all.add(pause);
         all.addAll(items);

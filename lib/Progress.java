@@ -4,7 +4,7 @@ import java.nio.file.*;
 
 /** Progress of long work on stderr: shown when stderr is a terminal, or under --verbose; quiet otherwise. */
 public final class Progress {
-    private static final boolean TERMINAL = terminal();
+    private static final boolean TERMINAL = terminal(2);
 
     private Progress() {}
 
@@ -16,10 +16,10 @@ public final class Progress {
         if (on()) System.err.println(line);
     }
 
-    /** Is fd 2 a terminal? (Java 17 has no isatty; Linux tells through /proc.) */
-    private static boolean terminal() {
+    /** Is this file descriptor a terminal? (Java 17 has no isatty; Linux tells through /proc.) */
+    public static boolean terminal(int fd) {
         try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
         } catch (Exception e) {
             return false;
