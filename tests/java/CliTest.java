@@ -63,6 +63,21 @@ class CliTest {
     }
 
     @Test
+    void thePomBuildsWithTheScriptsDependencies() {
+        String pom = Bed.read(Bed.REPO.resolve("tests/pom.xml"));
+        java.util.List<String> deps = Bed.read(Bed.REPO.resolve("lib/Lib.java")).lines()
+                .filter(l -> l.startsWith("//DEPS ")).map(l -> l.substring(7).trim()).toList();
+        assertThat(deps).isNotEmpty();
+        for (String d : deps) {
+            String[] gav = d.split(":");
+            assertThat(pom).as(d).containsPattern("<groupId>" + java.util.regex.Pattern.quote(gav[0]) + "</groupId><artifactId>"
+                    + java.util.regex.Pattern.quote(gav[1]) + "</artifactId><version>" + java.util.regex.Pattern.quote(gav[2]) + "</version>");
+        }
+        for (String script : new String[] {"images.java", "make.java", "mkimage.java", "legacy-import.java"})
+            assertThat(Bed.read(Bed.REPO.resolve(script))).as(script).contains("//SOURCES lib/Lib.java").doesNotContain("//DEPS");
+    }
+
+    @Test
     void referencesGetDockerHubDefaults() {
         ImageRef a = ImageRef.parse("alpine:3.8");
         assertThat(a).isEqualTo(new ImageRef("docker.io", "library/alpine", "3.8", null));
