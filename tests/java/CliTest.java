@@ -73,6 +73,11 @@ class CliTest {
             assertThat(pom).as(d).containsPattern("<groupId>" + java.util.regex.Pattern.quote(gav[0]) + "</groupId><artifactId>"
                     + java.util.regex.Pattern.quote(gav[1]) + "</artifactId><version>" + java.util.regex.Pattern.quote(gav[2]) + "</version>");
         }
+        String lib = Bed.read(Bed.REPO.resolve("lib/Lib.java"));
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        lib.lines().filter(l -> l.startsWith("//SOURCES ")).forEach(l -> listed.addAll(java.util.List.of(l.substring(10).trim().split("\\s+"))));
+        for (java.io.File f : Bed.REPO.resolve("lib").toFile().listFiles((dir, name) -> name.endsWith(".java") && !name.equals("Lib.java")))
+            assertThat(listed).as("lib/Lib.java lists every lib source (JBang reads no wildcards over http)").contains(f.getName());
         for (String script : new String[] {"images.java", "make.java", "mkimage.java", "legacy-import.java"})
             assertThat(Bed.read(Bed.REPO.resolve(script))).as(script).contains("//SOURCES lib/Lib.java").doesNotContain("//DEPS");
     }
