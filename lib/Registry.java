@@ -41,11 +41,14 @@ public record Registry(String address) {
         }
     }
 
-    /** The registry's name for an image: REG/PATH:TAG, the host dropped with --strip-host. */
+    /**
+     * The registry's name for an image: REG/IMAGE as given, as images.sh does; with --strip-host
+     * (and always for a host:port, which is no valid path element) without the registry host.
+     */
     public String name(String image, boolean stripHost) {
         ImageRef r = ImageRef.versioned(image);
         boolean dropHost = stripHost || r.domain().contains(":") || r.domain().startsWith("[");
-        return address + "/" + (dropHost ? r.withoutHost() : r.familiar());
+        return address + "/" + (dropHost ? r.withoutHost() : image);
     }
 
     /** lreg_cache: copy an external image (its first path element a host) into the registry. */
