@@ -16,7 +16,16 @@ final class Digests {
     }
 
     static String hex(byte[] b) {
-        return HexFormat.of().formatHex(OverlayLayer.sha256().digest(b));
+        return HexFormat.of().formatHex(newSha256().digest(b));
+    }
+
+    /** A fresh SHA-256 digest. */
+    static java.security.MessageDigest newSha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String hex(String s) {

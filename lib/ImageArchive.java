@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -42,7 +40,7 @@ public final class ImageArchive {
 
     static void dockerArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {
         String layer = hex(img.diffId()) + "/layer.tar";
-        String config = sha256(img.config()) + ".json";
+        String config = Digests.hex(img.config()) + ".json";
         add(t, layer, img.layer());
         add(t, config, img.config());
         ArrayNode manifest = JSON.createArrayNode();
@@ -56,18 +54,18 @@ public final class ImageArchive {
     static void ociArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {
         add(t, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
         add(t, "blobs/sha256/" + hex(img.diffId()), img.layer());
-        add(t, "blobs/sha256/" + sha256(img.config()), img.config());
+        add(t, "blobs/sha256/" + Digests.hex(img.config()), img.config());
         ObjectNode m = JSON.createObjectNode();
         m.put("schemaVersion", 2);
         m.put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-        descriptor(m.putObject("config"), "application/vnd.oci.image.config.v1+json", "sha256:" + sha256(img.config()), img.config().length);
+        descriptor(m.putObject("config"), "application/vnd.oci.image.config.v1+json", "sha256:" + Digests.hex(img.config()), img.config().length);
         descriptor(m.putArray("layers").addObject(), "application/vnd.oci.image.layer.v1.tar", img.diffId(), img.layerSize());
         byte[] manifest = JSON.writeValueAsBytes(m);
-        add(t, "blobs/sha256/" + sha256(manifest), manifest);
+        add(t, "blobs/sha256/" + Digests.hex(manifest), manifest);
         ObjectNode index = JSON.createObjectNode();
         index.put("schemaVersion", 2);
         ObjectNode d = index.putArray("manifests").addObject();
-        descriptor(d, "application/vnd.oci.image.manifest.v1+json", "sha256:" + sha256(manifest), manifest.length);
+        descriptor(d, "application/vnd.oci.image.manifest.v1+json", "sha256:" + Digests.hex(manifest), manifest.length);
         d.putObject("annotations").put("org.opencontainers.image.ref.name", img.name());
         add(t, "index.json", JSON.writeValueAsBytes(index));
     }
@@ -98,13 +96,5 @@ public final class ImageArchive {
 
     static String hex(String digest) {
         return digest.substring(digest.indexOf(':') + 1);
-    }
-
-    static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.*;
 import java.nio.file.*;
 import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.util.*;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -53,7 +52,7 @@ public final class OverlayImage {
         String dest = df == null ? "" : df.dest().replaceAll("^/+", "").replaceAll("/*$", "");
         Set<String> seen = new HashSet<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ovl)));
-                DigestOutputStream dig = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(out)), sha256());
+                DigestOutputStream dig = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(out)), Digests.newSha256());
                 TarArchiveOutputStream t = new TarArchiveOutputStream(dig, "UTF-8")) {
             t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -170,14 +169,6 @@ public final class OverlayImage {
             return Files.size(p);
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

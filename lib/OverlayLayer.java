@@ -52,7 +52,7 @@ final class OverlayLayer {
     }
 
     private Result apply(Sources.Blob blob, InputStream raw) throws IOException {
-        MessageDigest blobSha = sha256(), diffSha = sha256();
+        MessageDigest blobSha = Digests.newSha256(), diffSha = Digests.newSha256();
         CountingInput blobIn = new CountingInput(new DigestInputStream(raw, blobSha));
         int compression = compression(blobIn);
         // uncompressed, the layer is the blob: one digest serves both
@@ -266,13 +266,6 @@ final class OverlayLayer {
         };
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** Counts the bytes read; mark/reset pass through. */
     static final class CountingInput extends BufferedInputStream {

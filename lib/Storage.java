@@ -178,7 +178,7 @@ public final class Storage {
 
     /** overlay's short name of a layer: 26 base32 letters, here from the layer id, so the same input gives the same tar. */
     static String link(String layerId) {
-        byte[] h = OverlayLayer.sha256().digest(("link:" + layerId).getBytes(StandardCharsets.UTF_8));
+        byte[] h = Digests.newSha256().digest(("link:" + layerId).getBytes(StandardCharsets.UTF_8));
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         StringBuilder sb = new StringBuilder();
         long bits = 0;
