@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
  * The main jobs live in their own scripts (make.java, mkimage.java, legacy-import.java);
  * the small helpers are the methods below, each a thin call into lib/.
  */
-@Command(name = "images", mixinStandardHelpOptions = true, version = "images 0.1",
+@Command(name = "images", mixinStandardHelpOptions = true, version = "images " + Lib.VERSION,
         description = "Handles OCI images in xcluster: the pre-pulled images tar, local images, the local registry.",
         subcommands = {make.class, make.Mktar.class, mkimage.class, LegacyImport.class, picocli.CommandLine.HelpCommand.class})
 public class images {

@@ -6,7 +6,6 @@ import java.io.*;
 import java.nio.file.*;
 import java.util.*;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
 /** The docker helpers of images.sh, on the daemon that DOCKER_HOST names. */
