@@ -1,8 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.*;
 import java.nio.file.*;
 import java.time.DateTimeException;
@@ -23,11 +20,6 @@ final class Sources {
     private Sources() {}
 
     private static final int SMALL = 16 << 20; // configs, manifests, indexes
-
-    /** Opens the bytes of a blob, as many times as needed. */
-    interface Opener {
-        InputStream open() throws IOException;
-    }
 
     /**
      * A layer as the source offers it: its digest and size as the manifest says (size -1: not
@@ -310,108 +302,6 @@ final class Sources {
             return JsonValue.parse(b);
         } catch (IOException e) {
             throw Fail.die("Invalid JSON [" + what + "]: " + e.getMessage());
-        }
-    }
-
-    /**
-     * A small JSON document (manifest.json, index.json, a manifest, an image config) as a tree,
-     * read with jackson-core's streaming parser: it starts in a fraction of ObjectMapper's time,
-     * which counts when the whole run takes a second or two. Navigation as with JsonNode: path()
-     * never fails, a missing value answers asText(default).
-     */
-    static final class JsonValue implements Iterable<JsonValue> {
-        private static final JsonFactory FACTORY = new JsonFactory();
-        private static final JsonValue MISSING = new JsonValue(null);
-        private final Object value; // Map<String, JsonValue>, List<JsonValue>, String, Number, Boolean or null
-
-        private JsonValue(Object value) {
-            this.value = value;
-        }
-
-        static JsonValue parse(byte[] json) throws IOException {
-            try (JsonParser p = FACTORY.createParser(json)) {
-                if (p.nextToken() == null) throw new IOException("empty document");
-                JsonValue v = read(p);
-                if (p.nextToken() != null) throw new IOException("data after the document");
-                return v;
-            }
-        }
-
-        private static JsonValue read(JsonParser p) throws IOException {
-            JsonToken t = p.currentToken();
-            switch (t) {
-                case START_OBJECT -> {
-                    Map<String, JsonValue> m = new LinkedHashMap<>();
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String key = p.currentName();
-                        p.nextToken();
-                        m.put(key, read(p));
-                    }
-                    return new JsonValue(m);
-                }
-                case START_ARRAY -> {
-                    List<JsonValue> l = new ArrayList<>();
-                    while (p.nextToken() != JsonToken.END_ARRAY) l.add(read(p));
-                    return new JsonValue(l);
-                }
-                case VALUE_STRING -> {
-                    return new JsonValue(p.getText());
-                }
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
-                    return new JsonValue(p.getNumberValue());
-                }
-                case VALUE_TRUE, VALUE_FALSE -> {
-                    return new JsonValue(t == JsonToken.VALUE_TRUE);
-                }
-                case VALUE_NULL -> {
-                    return new JsonValue(null);
-                }
-                default -> throw new IOException("unexpected " + t);
-            }
-        }
-
-        /** The member of an object, or a missing value. */
-        JsonValue path(String key) {
-            return value instanceof Map<?, ?> m && m.get(key) instanceof JsonValue v ? v : MISSING;
-        }
-
-        /** The element of an array, or a missing value. */
-        JsonValue get(int i) {
-            return value instanceof List<?> l && i >= 0 && i < l.size() ? (JsonValue) l.get(i) : MISSING;
-        }
-
-        boolean has(String key) {
-            return value instanceof Map<?, ?> m && m.containsKey(key);
-        }
-
-        boolean isArray() {
-            return value instanceof List;
-        }
-
-        int size() {
-            return value instanceof List<?> l ? l.size() : value instanceof Map<?, ?> m ? m.size() : 0;
-        }
-
-        /** A string or number as text; `otherwise` when missing, null or a container. */
-        String asText(String otherwise) {
-            return value instanceof String || value instanceof Number || value instanceof Boolean ? value.toString() : otherwise;
-        }
-
-        String asText() {
-            return asText("");
-        }
-
-        long asLong(long otherwise) {
-            return value instanceof Number n ? n.longValue() : otherwise;
-        }
-
-        /** The elements of an array (nothing for anything else). */
-        @Override
-        public Iterator<JsonValue> iterator() {
-            if (!(value instanceof List<?> l)) return Collections.emptyIterator();
-            List<JsonValue> items = new ArrayList<>();
-            for (Object o : l) items.add((JsonValue) o);
-            return items.iterator();
         }
     }
 }

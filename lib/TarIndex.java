@@ -23,7 +23,7 @@ final class TarIndex {
 
     static TarIndex of(Path file, String where) {
         TarIndex idx = new TarIndex(file, where);
-        try (OverlayLayer.CountingInput in = new OverlayLayer.CountingInput(new FileInputStream(file.toFile()))) {
+        try (CountingInput in = new CountingInput(new FileInputStream(file.toFile()))) {
             TarReader r = new TarReader(in);
             for (TarReader.Header h = r.next(); h != null; h = r.next()) {
                 String name = GoPath.clean(h.name);
@@ -52,7 +52,7 @@ final class TarIndex {
     }
 
     /** Opens the body of a member (which must exist) as a stream. */
-    Sources.Opener opener(String name) {
+    Opener opener(String name) {
         Item it = need(name);
         return () -> open(it);
     }
