@@ -16,14 +16,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * make: the pre-pulled images tar.
+ * make: the pre-pulled images tar. Read top to bottom:
  * --via=skopeo, images.sh's cmd_make then cmd_mktar, step by step:
- *   1. the pause image, then each item, into the docker daemon (pull, or mkimage an overlay)
- *   2. mktar, as root: skopeo copies each image into a fresh containers-storage tree, then tar
- * --via=native, as any user:
- *   1. each item becomes a source: the docker daemon, a registry through the OCI cache,
- *      an archive, or an overlay built without docker
- *   2. lib/Storage writes the tar of the storage tree itself, reading each layer once
+ *   1. image: the pause image, then each item, into the docker daemon (pull, or mkimage an overlay)
+ *   2. mktar: as root (through sudo when needed): skopeo copies each image into a fresh
+ *      containers-storage tree (Mktar.copyImages), then tar (Mktar.writeTar)
+ * --via=native, as any user (below the classic way):
+ *   1. source: each item becomes a lib Source: the docker daemon, a registry through the OCI
+ *      cache, an archive, or an overlay built without docker
+ *   2. lib/Storage copies the sources' images into the tar of the storage tree itself
  */
 @Command(name = "make", mixinStandardHelpOptions = true,
         description = {"Create a tar with a containers-storage tree (var/lib/containers/storage) holding the images of the items.",
@@ -67,121 +68,42 @@ public class make implements Callable<Integer> {
     public Integer call() {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
-        List<String> all = new ArrayList<>();
-        if (!noPause) all.add(pause);
-        all.addAll(items);
+        List<Item> all = new ArrayList<>();
+        if (!noPause) all.add(Item.parse(pause));
+        for (String item : items) all.add(Item.parse(item));
         switch (via) {
-            case "skopeo" -> {
-                List<String> images = new ArrayList<>();
-                for (String item : all) images.add(image(item));
-                mktar(images, out);
-            }
+            case "skopeo" -> classic(all, out);
             case "native" -> nativeTar(all, out, tlsVerify);
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
         return 0;
     }
 
-    /** An item, and the name given to it with OVL=NAME:TAG. */
-    record Item(String what, String tag) {
-        static Item parse(String item) {
-            int eq = item.indexOf('=');
-            return eq > 0 ? new Item(item.substring(0, eq), item.substring(eq + 1)) : new Item(item, null);
-        }
+    // ---- the classic way: docker, then skopeo as root, then tar
 
-        boolean isReference() {
-            return what.contains(":");
-        }
-
-        /** docker://, docker-archive:, oci:, oci-archive: sources. */
-        boolean isTransport() {
-            return what.matches("(docker|docker-archive|oci-archive|oci):.*");
-        }
-
-        /** The image folder of an overlay item, and whether it can be named. */
-        Path rootfs() {
-            Path rootfs = Xcluster.rootfs(what);
-            if (ImageDir.hasDockerfile(rootfs) && tag == null)
-                throw Fail.die("No tag for [" + what + "]: give it as " + what + "=NAME:TAG");
-            return rootfs;
-        }
-
-        /** The manifest of an old-way overlay: get_manifest's search. */
-        Path manifest(Path rootfs) {
-            if (ImageDir.hasDockerfile(rootfs)) return null;
-            Path manifest = Xcluster.manifest(rootfs);
-            if (manifest == null) throw Fail.die("Can't find manifest [" + what + "]");
-            return manifest;
-        }
+    static void classic(List<Item> items, String out) {
+        List<String> images = new ArrayList<>();
+        for (Item item : items) images.add(image(item));
+        mktar(images, out);
     }
 
     /** Step 1: one item into the docker daemon; returns the image name. */
-    static String image(String spec) {
-        Item item = Item.parse(spec);
-        if (item.isTransport()) throw Fail.die("Only --via=native reads [" + item.what() + "]");
+    static String image(Item item) {
         if (item.isReference()) {
-            ImageRef.versioned(item.what());
-            Docker.pull(item.what());
-            return item.what();
+            Docker.pull(item.ref());
+            return item.ref();
         }
+        if (!item.isOverlay()) throw Fail.die("Only --via=native reads [" + item.text() + "]");
         Path rootfs = item.rootfs();
         String name = mkimage.build(rootfs, item.manifest(rootfs), item.tag(), false, false, false);
         if (item.tag() != null && !item.tag().equals(name)) Docker.docker("tag", name, item.tag()).fails("docker tag", item.tag()).changes().run();
         return item.tag() != null ? item.tag() : name;
     }
 
-    /** The native way: each item becomes a source, then the toolkit writes the storage tar itself. */
-    static void nativeTar(List<String> items, String out, boolean tlsVerify) {
-        Path tmp = Temp.dir("images-make");
-        try {
-            List<String> sources = new ArrayList<>();
-            for (String item : items) {
-                Progress.say("Adding [" + item + "]");
-                sources.add(source(Item.parse(item), tmp.resolve("item" + sources.size()), tlsVerify));
-            }
-            if (Exec.dryRun) {
-                System.err.println("dry-run: write " + out + " from " + String.join(" ", sources));
-                return;
-            }
-            if ("-".equals(out)) {
-                Storage.write(sources, Exec.stdout());
-                return;
-            }
-            Path target = Path.of(out);
-            mkdirs(target.toAbsolutePath().getParent());
-            Path partial = Temp.partial(target);
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16)) {
-                Storage.write(sources, os);
-            } catch (IOException e) {
-                throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
-            }
-            Temp.commit(partial, target);
-        } finally {
-            Temp.delete(tmp);
-        }
-    }
-
-    /** Where the native way reads an item from; overlays are built here, without docker. */
-    static String source(Item item, Path work, boolean tlsVerify) {
-        String what = item.what();
-        if (what.startsWith("docker://")) return OciCache.fetch(what, tlsVerify);
-        if (item.isTransport()) return what;
-        if (item.isReference()) {
-            ImageRef.versioned(what);
-            return what; // from the docker daemon
-        }
-        Path rootfs = item.rootfs();
-        mkdirs(work);
-        OverlayImage.Built img = OverlayImage.build(rootfs, item.manifest(rootfs), item.tag(), work);
-        String archive = "docker-archive:" + work.resolve("image.tar");
-        ImageArchive.write(img, archive);
-        return archive;
-    }
-
-    /** Step 2: as root, mktar; else re-run only this step through sudo, as images.sh does. */
+    /** Step 2: as root, Mktar; else re-run only this step through sudo, as images.sh does. */
     static void mktar(List<String> images, String out) {
         if (isRoot()) {
-            Mktar.mktar(images, out, null);
+            Mktar.copyAndTar(images, out, null);
             return;
         }
         List<String> argv = new ArrayList<>(List.of("sudo", "env"));
@@ -198,14 +120,6 @@ public class make implements Callable<Integer> {
 
     static boolean isRoot() {
         return "0".equals(Exec.of("id", "-u").read().trim());
-    }
-
-    static void mkdirs(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (java.io.IOException e) {
-            throw Fail.die("Can't create folder [" + dir + "]: " + e.getMessage());
-        }
     }
 
     /** mktar (internal, root): skopeo each image into a fresh storage tree, then tar it. */
@@ -230,47 +144,103 @@ public class make implements Callable<Integer> {
         @Override
         public Integer call() {
             if (!isRoot()) throw Fail.die("Must run as \"root\"");
-            mktar(images, tar, user);
+            copyAndTar(images, tar, user);
             return 0;
         }
 
-        static void mktar(List<String> images, String out, String user) {
+        static void copyAndTar(List<String> images, String out, String user) {
             Path tmp = Temp.dir("images-mktar");
             try {
-                Path root = tmp.resolve("var/lib/containers/storage"), runroot = tmp.resolve("var/run/containers/storage");
-                Path skopeoTmp = tmp.resolve("tmp"); // skopeo's big temporary files go away with ours
-                mkdirs(skopeoTmp);
-                for (String img : images) {
-                    System.err.println("Adding [" + img + "]");
-                    Skopeo.copyFromDaemon(img, "containers-storage:[overlay@" + root + "+" + runroot + "]" + img)
-                            .env("TMPDIR", skopeoTmp.toString()).fails("skopeo failed [" + img + "]").changes().run();
-                }
-                Temp.unmount(tmp); // skopeo leaves ROOT/overlay mounted on itself
+                copyImages(images, tmp);
                 writeTar(tmp, out, user);
             } finally {
                 Temp.delete(tmp);
             }
         }
 
-        /** tar of var/, keeping owners, modes, links, devices and all xattrs; complete or absent. */
+        /** skopeo copies each image from docker into TMP/var/lib/containers/storage. */
+        static void copyImages(List<String> images, Path tmp) {
+            Path root = tmp.resolve("var/lib/containers/storage"), runroot = tmp.resolve("var/run/containers/storage");
+            Path skopeoTmp = tmp.resolve("tmp"); // skopeo's big temporary files go away with ours
+            mkdirs(skopeoTmp);
+            for (String img : images) {
+                System.err.println("Adding [" + img + "]");
+                Skopeo.copyFromDaemon(img, "containers-storage:[overlay@" + root + "+" + runroot + "]" + img)
+                        .env("TMPDIR", skopeoTmp.toString()).fails("skopeo failed [" + img + "]").changes().run();
+            }
+            Temp.unmount(tmp); // skopeo leaves ROOT/overlay mounted on itself
+        }
+
+        /** tar of var/, keeping owners, modes, links, devices and all xattrs; handed to user. */
         static void writeTar(Path tmp, String out, String user) {
             List<String> argv = List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
                     "-C", tmp.toString(), "-cf", "-", "var");
+            output(out, os -> Exec.of(argv).fails("tar", out).out(os).changes().run(),
+                    user == null ? null : file -> Exec.of("chown", user + ":", file.toString()).fails("chown", user).run());
+        }
+    }
+
+    // ---- the native way: lib's sources and storage writer, as any user
+
+    /** Each item becomes a source, then lib/Storage writes the storage tar itself. */
+    static void nativeTar(List<Item> items, String out, boolean tlsVerify) {
+        Path tmp = Temp.dir("images-make");
+        try {
+            List<Source> sources = new ArrayList<>();
+            for (Item item : items) {
+                Progress.say("Adding [" + item + "]");
+                sources.add(Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
+            }
+            if (Exec.dryRun) {
+                System.err.println("dry-run: write " + out + " from " + String.join(" ", sources.stream().map(Object::toString).toList()));
+                return;
+            }
+            output(out, os -> Storage.copy(sources, os), null);
+        } finally {
+            Temp.delete(tmp);
+        }
+    }
+
+    // ---- shared
+
+    interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    interface Finisher {
+        void finish(Path partial);
+    }
+
+    /**
+     * Writes the output, `-` for stdout, complete or absent: a file is written under a temporary
+     * name beside it, finished (chown, when a finisher is given) and renamed into place only when
+     * all went well; not renamed under --dry-run.
+     */
+    static void output(String out, Writer writer, Finisher finisher) {
+        try {
             if ("-".equals(out)) {
-                Exec.of(argv).fails("tar", out).out(Exec.stdout()).changes().run();
+                writer.write(Exec.stdout());
                 return;
             }
             Path target = Path.of(out);
-            Path partial = Temp.partial(target);
             mkdirs(target.toAbsolutePath().getParent());
-            try (var os = Files.newOutputStream(partial)) {
-                Exec.of(argv).fails("tar", out).out(os).changes().run();
-            } catch (java.io.IOException e) {
-                throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
+            Path partial = Temp.partial(target);
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16)) {
+                writer.write(os);
             }
             if (Exec.dryRun) return;
-            if (user != null) Exec.of("chown", user + ":", partial.toString()).fails("chown", user).run();
+            if (finisher != null) finisher.finish(partial);
             Temp.commit(partial, target);
+        } catch (IOException e) {
+            throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
+        }
+    }
+
+    static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw Fail.die("Can't create folder [" + dir + "]: " + e.getMessage());
         }
     }
 }

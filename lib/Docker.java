@@ -1,12 +1,8 @@
 package lib;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.*;
 import java.nio.file.*;
 import java.util.*;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarFile;
 
 /** The docker helpers of images.sh, on the daemon that DOCKER_HOST names. */
 public final class Docker {
@@ -81,58 +77,40 @@ public final class Docker {
         return tar;
     }
 
-    /** The layer tars of a `docker save` archive, base first, as named in its manifest.json. */
-    public static List<String> layers(Path saved) {
-        try (TarFile tf = new TarFile(saved.toFile())) {
-            for (TarArchiveEntry e : tf.getEntries()) {
-                if (e.getName().equals("manifest.json")) {
-                    JsonNode m = new ObjectMapper().readTree(tf.getInputStream(e));
-                    List<String> out = new ArrayList<>();
-                    m.get(0).get("Layers").forEach(l -> out.add(l.asText()));
-                    return out;
-                }
-            }
-            throw Fail.die("No manifest.json in [" + saved + "]");
-        } catch (IOException e) {
-            throw Fail.die("Can't read [" + saved + "]: " + e.getMessage());
-        }
-    }
-
     /** docker_ls_layers: `=== Layer; PATH`, then the files of that layer, for each layer. */
     public static void lsLayers(String image, PrintStream out) {
         Path tmp = Temp.dir("images");
-        Path saved = save(image, tmp);
-        try (TarFile tf = new TarFile(saved.toFile())) {
-            for (String layer : layers(saved)) {
+        try {
+            TarIndex saved = TarIndex.of(save(image, tmp), "docker save " + image);
+            for (String layer : DockerArchive.layerFiles(saved, "docker save " + image)) {
                 out.println("=== Layer; " + layer);
-                for (String n : Tars.names(tf.getInputStream(entry(tf, layer)))) out.println(n);
+                try (InputStream in = saved.opener(layer).open()) {
+                    for (String n : Tars.names(in)) out.println(n);
+                }
             }
         } catch (IOException e) {
-            throw Fail.die("Can't read [" + saved + "]: " + e.getMessage());
+            throw Fail.die("Can't read [docker save " + image + "]: " + e.getMessage());
         } finally {
             Temp.delete(tmp);
         }
-    }
-
-    static TarArchiveEntry entry(TarFile tf, String name) {
-        return tf.getEntries().stream().filter(e -> e.getName().equals(name)).findFirst()
-                .orElseThrow(() -> Fail.die("No such layer [" + name + "]"));
     }
 
     /** docker_save_layers: unpack the named layers, in order, into one folder; its tar on out. */
     public static void saveLayers(String image, List<String> layers, OutputStream out) {
         if (layers.isEmpty()) throw Fail.usage("No layer");
         Path tmp = Temp.dir("images");
-        Path saved = save(image, tmp);
         Path files = tmp.resolve("files");
-        try (TarFile tf = new TarFile(saved.toFile())) {
+        try {
+            TarIndex saved = TarIndex.of(save(image, tmp), "docker save " + image);
             Files.createDirectory(files);
             for (String layer : layers) {
-                Exec.of("tar", "-x", "-C", files.toString()).fails("tar", layer).in(tf.getInputStream(entry(tf, layer))).run();
+                try (InputStream in = saved.opener(layer).open()) {
+                    Exec.of("tar", "-x", "-C", files.toString()).fails("tar", layer).in(in).run();
+                }
             }
             Exec.of("tar", "-c", "-C", files.toString(), ".").fails("tar", image).out(out).run();
         } catch (IOException e) {
-            throw Fail.die("Can't read [" + saved + "]: " + e.getMessage());
+            throw Fail.die("Can't read [docker save " + image + "]: " + e.getMessage());
         } finally {
             Temp.delete(tmp);
         }

@@ -39,8 +39,8 @@ public final class ImageArchive {
     }
 
     static void dockerArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {
-        String layer = hex(img.diffId()) + "/layer.tar";
-        String config = Digests.hex(img.config()) + ".json";
+        String layer = img.diffId().hex() + "/layer.tar";
+        String config = Digest.of(img.config()).hex() + ".json";
         add(t, layer, img.layer());
         add(t, config, img.config());
         ArrayNode manifest = JSON.createArrayNode();
@@ -53,19 +53,20 @@ public final class ImageArchive {
 
     static void ociArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {
         add(t, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
-        add(t, "blobs/sha256/" + hex(img.diffId()), img.layer());
-        add(t, "blobs/sha256/" + Digests.hex(img.config()), img.config());
+        Digest config = Digest.of(img.config());
+        add(t, img.diffId().blobPath(), img.layer());
+        add(t, config.blobPath(), img.config());
         ObjectNode m = JSON.createObjectNode();
         m.put("schemaVersion", 2);
         m.put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-        descriptor(m.putObject("config"), "application/vnd.oci.image.config.v1+json", "sha256:" + Digests.hex(img.config()), img.config().length);
-        descriptor(m.putArray("layers").addObject(), "application/vnd.oci.image.layer.v1.tar", img.diffId(), img.layerSize());
+        descriptor(m.putObject("config"), "application/vnd.oci.image.config.v1+json", config.toString(), img.config().length);
+        descriptor(m.putArray("layers").addObject(), "application/vnd.oci.image.layer.v1.tar", img.diffId().toString(), img.layerSize());
         byte[] manifest = JSON.writeValueAsBytes(m);
-        add(t, "blobs/sha256/" + Digests.hex(manifest), manifest);
+        add(t, Digest.of(manifest).blobPath(), manifest);
         ObjectNode index = JSON.createObjectNode();
         index.put("schemaVersion", 2);
         ObjectNode d = index.putArray("manifests").addObject();
-        descriptor(d, "application/vnd.oci.image.manifest.v1+json", "sha256:" + Digests.hex(manifest), manifest.length);
+        descriptor(d, "application/vnd.oci.image.manifest.v1+json", Digest.of(manifest).toString(), manifest.length);
         d.putObject("annotations").put("org.opencontainers.image.ref.name", img.name());
         add(t, "index.json", JSON.writeValueAsBytes(index));
     }
@@ -92,9 +93,5 @@ public final class ImageArchive {
         t.putArchiveEntry(e);
         Files.copy(f, t);
         t.closeArchiveEntry();
-    }
-
-    static String hex(String digest) {
-        return digest.substring(digest.indexOf(':') + 1);
     }
 }

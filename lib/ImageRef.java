@@ -13,7 +13,7 @@ public record ImageRef(String domain, String path, String tag, String digest) {
     private static final Pattern REF = Pattern.compile(
             "^(?:(?<domain>(?:\\[[0-9a-fA-F:]+\\]|[a-zA-Z0-9.-]+)(?::[0-9]+)?)/(?=.))?"
                     + "(?<path>[a-z0-9]+(?:[._-]+[a-z0-9]+|__[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-                    + "(?::(?<tag>[\\w][\\w.-]{0,127}))?(?:@(?<digest>[a-z0-9]+:[a-fA-F0-9]{32,}))?$");
+                    + "(?::(?<tag>[\\w][\\w.-]{0,127}))?(?:@(?<digest>" + Digest.GRAMMAR + "))?$");
 
     public static ImageRef parse(String s) {
         if (s == null || s.isBlank()) throw Fail.usage("No image");
@@ -30,6 +30,12 @@ public record ImageRef(String domain, String path, String tag, String digest) {
         if (domain == null) domain = DOCKER_IO;
         if (domain.equals(DOCKER_IO) && !path.contains("/")) path = "library/" + path;
         return new ImageRef(domain, path, m.group("tag"), m.group("digest"));
+    }
+
+    /** The name the store keeps for a reference: docker.io/library/x:tag (latest when it has no version), as skopeo writes it. */
+    public static String stored(String ref) {
+        ImageRef r = parse(ref);
+        return (r.hasVersion() ? r : r.withTag("latest")).full();
     }
 
     /** Parses and requires a tag or digest: images.sh's "Image must have a version". */

@@ -8,9 +8,10 @@ package lib;
 //SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
 //SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java ImageDir.java
 //SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java OciCache.java
-//SOURCES Storage.java StorageJson.java Sources.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
-//SOURCES TarIndex.java Digests.java GoJson.java GoPath.java Progress.java
-//SOURCES Opener.java CountingInput.java JsonValue.java
+//SOURCES Storage.java StorageJson.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
+//SOURCES TarIndex.java GoJson.java GoPath.java Progress.java
+//SOURCES Opener.java CountingInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
+//SOURCES Source.java DaemonSource.java DockerArchive.java OciLayout.java OverlaySource.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

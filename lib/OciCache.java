@@ -1,7 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.*;
 
@@ -16,14 +14,14 @@ public final class OciCache {
         return Xcluster.tmp().resolve("oci-cache");
     }
 
-    /** docker://REF into the cache; returns the source `oci:CACHE:REF` to read it from. */
-    public static String fetch(String dockerRef, boolean tlsVerify) {
-        String ref = ImageRef.versioned(dockerRef.substring("docker://".length())).full();
+    /** A registry image (REF, as in docker://REF) into the cache; returns the layout source to read it from. */
+    public static Source fetch(String dockerRef, boolean tlsVerify) {
+        String ref = ImageRef.versioned(dockerRef).full();
         Path cache = dir();
         String source = "oci:" + cache + ":" + ref;
-        if (cached(cache, ref)) {
+        if (OciLayout.has(cache, ref)) {
             System.err.println("Cached [" + ref + "]");
-            return source;
+            return OciLayout.dir(cache, ref, source);
         }
         try {
             Files.createDirectories(cache);
@@ -31,20 +29,7 @@ public final class OciCache {
             throw Fail.die("Can't create folder [" + cache + "]: " + e.getMessage());
         }
         Skopeo.skopeo("copy", "--src-tls-verify=" + tlsVerify, "docker://" + ref, source)
-                .fails("Fetch failed [" + dockerRef + "]").changes().run();
-        return source;
-    }
-
-    /** Is REF named in the layout's index.json? */
-    static boolean cached(Path cache, String ref) {
-        Path index = cache.resolve("index.json");
-        if (!Files.isReadable(index)) return false;
-        try {
-            for (JsonNode m : new ObjectMapper().readTree(index.toFile()).path("manifests"))
-                if (ref.equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) return true;
-            return false;
-        } catch (IOException e) {
-            throw Fail.die("Can't read [" + index + "]: " + e.getMessage());
-        }
+                .fails("Fetch failed [docker://" + dockerRef + "]").changes().run();
+        return OciLayout.dir(cache, ref, source);
     }
 }

@@ -20,7 +20,7 @@ public final class OverlayImage {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The layer file (uncompressed tar) with its digest, and the config bytes. */
-    public record Built(String name, Path layer, String diffId, long layerSize, byte[] config) {}
+    public record Built(String name, Path layer, Digest diffId, long layerSize, byte[] config) {}
 
     private OverlayImage() {}
 
@@ -43,16 +43,16 @@ public final class OverlayImage {
         ImageDir.tarScript(dir, ovl.toString()).run();
         if (!Files.isRegularFile(ovl) || size(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
         Path layer = tmp.resolve("layer.tar");
-        String diffId = layer(ovl, df, config.workdir(), layer);
+        Digest diffId = layer(ovl, df, config.workdir(), layer);
         return new Built(name, layer, diffId, size(layer), config(config, diffId));
     }
 
     /** The layer: the tar's entries with clean names ("./bin/" is "bin/"), as docker stores them. */
-    static String layer(Path ovl, Dockerfile df, String workdir, Path out) {
+    static Digest layer(Path ovl, Dockerfile df, String workdir, Path out) {
         String dest = df == null ? "" : df.dest().replaceAll("^/+", "").replaceAll("/*$", "");
         Set<String> seen = new HashSet<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ovl)));
-                DigestOutputStream dig = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(out)), Digests.newSha256());
+                DigestOutputStream dig = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(out)), Digest.newSha256());
                 TarArchiveOutputStream t = new TarArchiveOutputStream(dig, "UTF-8")) {
             t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -75,7 +75,7 @@ public final class OverlayImage {
             for (String d : parents(workdir.replaceAll("^/+", ""))) dir(t, d + "/", seen); // WORKDIR makes its folder
             t.finish();
             dig.flush();
-            return "sha256:" + HexFormat.of().formatHex(dig.getMessageDigest().digest());
+            return Digest.of(dig.getMessageDigest());
         } catch (IOException e) {
             throw Fail.die("Can't read ovl.tar [" + ovl + "]: " + e.getMessage());
         }
@@ -132,7 +132,7 @@ public final class OverlayImage {
     }
 
     /** The image config, as docker writes it; created at SOURCE_DATE_EPOCH (default 0) so it is reproducible. */
-    static byte[] config(ImageConfig c, String diffId) {
+    static byte[] config(ImageConfig c, Digest diffId) {
         ObjectNode j = JSON.createObjectNode();
         j.put("architecture", arch());
         j.set("config", c.toJson(JSON));
@@ -142,7 +142,7 @@ public final class OverlayImage {
         j.put("os", "linux");
         ObjectNode rootfs = j.putObject("rootfs");
         rootfs.put("type", "layers");
-        rootfs.putArray("diff_ids").add(diffId);
+        rootfs.putArray("diff_ids").add(diffId.toString());
         try {
             return JSON.writeValueAsBytes(j);
         } catch (IOException e) {

@@ -16,7 +16,7 @@ import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
  */
 final class OverlayLayer {
     /** What layers.json says about a stored layer. */
-    record Result(String diffDigest, long diffSize, String blobDigest, long blobSize, int compression,
+    record Result(Digest diffDigest, long diffSize, Digest blobDigest, long blobSize, int compression,
                   SortedSet<Long> uids, SortedSet<Long> gids, byte[] tarSplit) {}
 
     private final TarWriter out;
@@ -42,7 +42,7 @@ final class OverlayLayer {
      * Writes the entries of blob under the diff folder `root` (already written, its path ending
      * in a slash); dies naming the blob on any fault.
      */
-    static Result write(Sources.Blob blob, TarWriter.Entry root, long time, TarWriter out) {
+    static Result write(Layer blob, TarWriter.Entry root, long time, TarWriter out) {
         try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
             return new OverlayLayer(out, root, time).apply(blob, raw);
         } catch (IOException | UncheckedIOException e) {
@@ -51,8 +51,8 @@ final class OverlayLayer {
         }
     }
 
-    private Result apply(Sources.Blob blob, InputStream raw) throws IOException {
-        MessageDigest blobSha = Digests.newSha256(), diffSha = Digests.newSha256();
+    private Result apply(Layer blob, InputStream raw) throws IOException {
+        MessageDigest blobSha = Digest.newSha256(), diffSha = Digest.newSha256();
         CountingInput blobIn = new CountingInput(new DigestInputStream(raw, blobSha));
         int compression = compression(blobIn);
         // uncompressed, the layer is the blob: one digest serves both
@@ -72,13 +72,13 @@ final class OverlayLayer {
         } catch (IOException e) {
             throw damaged(blob, e, plain, blobIn, blobSha, diffSha);
         }
-        String blobDigest = hex(blobSha), diffDigest = compression == 0 ? blobDigest : hex(diffSha);
+        Digest blobDigest = Digest.of(blobSha), diffDigest = compression == 0 ? blobDigest : Digest.of(diffSha);
         check(blob, blobDigest, blobIn.count, diffDigest);
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression, uids, gids, split.finish());
     }
 
     /** A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob). */
-    private static IOException damaged(Sources.Blob blob, IOException e, InputStream plain, InputStream blobIn,
+    private static IOException damaged(Layer blob, IOException e, InputStream plain, InputStream blobIn,
                                        MessageDigest blobSha, MessageDigest diffSha) {
         try {
             plain.transferTo(OutputStream.nullOutputStream());
@@ -86,17 +86,13 @@ final class OverlayLayer {
         } catch (IOException ignored) {
             return e; // the stream itself is broken (truncated compression...): report what failed first
         }
-        String got = blob.digest() != null || plain == blobIn ? hex(blobSha) : hex(diffSha);
-        String want = blob.digest() != null ? blob.digest() : blob.diffId();
+        Digest got = Digest.of(blob.digest() != null || plain == blobIn ? blobSha : diffSha);
+        Digest want = blob.digest() != null ? blob.digest() : blob.diffId();
         if (want.equals(got)) return e;
         return new IOException("digest mismatch: expected " + want + ", got " + got + " (" + e.getMessage() + ")");
     }
 
-    private static String hex(MessageDigest d) {
-        return "sha256:" + HexFormat.of().formatHex(d.digest());
-    }
-
-    private static void check(Sources.Blob blob, String blobDigest, long blobSize, String diffDigest) throws IOException {
+    private static void check(Layer blob, Digest blobDigest, long blobSize, Digest diffDigest) throws IOException {
         if (blob.digest() != null && !blob.digest().equals(blobDigest))
             throw new IOException("digest mismatch: expected " + blob.digest() + ", got " + blobDigest);
         if (blob.size() >= 0 && blob.size() != blobSize)

@@ -17,6 +17,9 @@ import java.util.*;
  *
  * <pre>Storage.write(List.of("test/multi:1", "oci-archive:/tmp/app.tar:app:1"), out);</pre>
  *
+ * This is the copy code, the one place that knows both sides: Sources give Image values, the
+ * Plan decides the layer ids and names, and the tree goes out through TarWriter.
+ *
  * Unpack the result as root with `tar --xattrs --xattrs-include='*' -xpf` (whiteouts are
  * character devices, opaque folders carry trusted.overlay.opaque).
  */
@@ -26,15 +29,27 @@ public final class Storage {
 
     private Storage() {}
 
+    /** Storage.copy of the sources these items name (Item's grammar; overlays are not built here). */
+    public static void write(List<String> items, OutputStream out) {
+        if (items.isEmpty()) throw Fail.usage("No image");
+        List<Source> sources = new ArrayList<>();
+        for (String s : items) {
+            Item item = Item.parse(s);
+            if (item.isOverlay()) throw Fail.die("Unsupported source [" + s + "]");
+            sources.add(Source.of(item, null, true));
+        }
+        copy(sources, out);
+    }
+
     /**
      * Writes to `out` a tar holding var/lib/containers/storage (+ an empty var/run/containers/storage)
      * with all images from these sources, each image named by its reference(s).
      * Deterministic: same input, same bytes.
      */
-    public static void write(List<String> sources, OutputStream out) {
+    public static void copy(List<Source> sources, OutputStream out) {
         Path tmp = Temp.dir("images-storage");
         try {
-            new Storage.Plan(Sources.open(sources, tmp)).write(out);
+            new Storage.Plan(Source.open(sources, tmp)).write(out);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
         } finally {
@@ -43,30 +58,30 @@ public final class Storage {
     }
 
     /** A layer to store: ids, overlay's short link name and lower chain, and the blob that fills it. */
-    record Layer(String id, String parent, String link, String lower, Sources.Blob blob, OffsetDateTime created) {}
+    record Stored(String id, String parent, String link, String lower, Layer blob, OffsetDateTime created) {}
 
     /** What the images need, decided before any layer is read: ids, order, times. */
     static final class Plan {
-        final List<Sources.Image> images;
-        final Map<String, Layer> layers = new LinkedHashMap<>();
+        final List<Image> images;
+        final Map<String, Stored> layers = new LinkedHashMap<>();
         final List<List<String>> chains = new ArrayList<>(); // per image: its layer ids, base first
         final long time; // of the store's own files: the newest image
 
-        Plan(List<Sources.Image> images) {
+        Plan(List<Image> images) {
             this.images = images;
             long t = 0;
-            for (Sources.Image img : images) {
+            for (Image img : images) {
                 OffsetDateTime created = img.created();
                 t = Math.max(t, created.toEpochSecond());
                 List<String> chain = new ArrayList<>();
                 String parent = null;
-                for (Sources.Blob b : img.layers()) {
-                    String hex = b.diffId().substring("sha256:".length());
-                    String id = parent == null ? hex : Digests.hex(parent + "+" + hex);
+                for (Layer b : img.layers()) {
+                    String hex = b.diffId().hex(); // containers/storage's layer id: the chain id
+                    String id = parent == null ? hex : Digest.of(parent + "+" + hex).hex();
                     if (!layers.containsKey(id)) {
-                        Layer p = parent == null ? null : layers.get(parent);
+                        Stored p = parent == null ? null : layers.get(parent);
                         String lower = p == null ? null : "l/" + p.link() + (p.lower() == null ? "" : ":" + p.lower());
-                        layers.put(id, new Layer(id, parent, link(id), lower, b, created));
+                        layers.put(id, new Stored(id, parent, link(id), lower, b, created));
                     }
                     chain.add(id);
                     parent = id;
@@ -85,17 +100,17 @@ public final class Storage {
             out.put(dir(ROOT + "overlay/", 0700, time));
             out.put(file(ROOT + "overlay/.has-mount-program", 0600, time), bytes("false"));
             out.put(dir(ROOT + "overlay/l/", 0755, time));
-            for (Layer l : layers.values())
+            for (Stored l : layers.values())
                 out.put(TarWriter.Entry.symlink(ROOT + "overlay/l/" + l.link(), "../" + l.id() + "/diff", time));
             out.put(dir(ROOT + "overlay-layers/", 0700, time));
             Map<String, OverlayLayer.Result> results = new HashMap<>();
             int i = 0;
-            for (Layer l : layers.values()) {
+            for (Stored l : layers.values()) {
                 Progress.say(String.format("Layer %d/%d %.12s [%s]", ++i, layers.size(), l.id(), l.blob().where()));
                 results.put(l.id(), layer(l, out));
             }
             List<StorageJson.Layer> records = new ArrayList<>();
-            for (Layer l : layers.values())
+            for (Stored l : layers.values())
                 records.add(new StorageJson.Layer(l.id(), l.parent(), l.created().withOffsetSameInstant(ZoneOffset.UTC), results.get(l.id())));
             out.put(file(ROOT + "overlay-layers/layers.json", 0600, time), bytes(StorageJson.layers(records)));
             out.put(file(ROOT + "overlay-layers/layers.lock", 0644, time));
@@ -110,7 +125,7 @@ public final class Storage {
         }
 
         /** overlay/ID/ with diff/ filled from the blob, link, lower, work/, merged/ (empty/ on a base layer), then its tar-split. */
-        private OverlayLayer.Result layer(Layer l, TarWriter out) throws IOException {
+        private OverlayLayer.Result layer(Stored l, TarWriter out) throws IOException {
             long t = l.created().toEpochSecond();
             String dir = ROOT + "overlay/" + l.id() + "/";
             out.put(dir(dir, 0700, t));
@@ -143,21 +158,22 @@ public final class Storage {
         }
 
         /** What skopeo's Commit does for one image: create it (or update it when its id exists), then add its names. */
-        private void commit(Map<String, StorageJson.Image> byId, Sources.Image src, List<String> chain,
+        private void commit(Map<String, StorageJson.Image> byId, Image src, List<String> chain,
                             Map<String, OverlayLayer.Result> results) {
             byte[] manifest = src.manifest() != null ? src.manifest() : generated(src, chain, results);
-            String md = Digests.sha256(manifest), id = Digests.hex(src.config());
+            Digest md = Digest.of(manifest);
+            String id = Digest.of(src.config()).hex();
             StorageJson.Image img = byId.get(id);
             LinkedHashMap<String, byte[]> bigData = img != null ? img.bigData() : new LinkedHashMap<>();
-            bigData.put(Digests.sha256(src.config()), src.config());
+            bigData.put(Digest.of(src.config()).toString(), src.config());
             bigData.put("manifest-" + md, manifest);
             bigData.put("manifest", manifest);
-            bigData.put("signature-" + md.substring(7), new byte[0]);
+            bigData.put("signature-" + md.hex(), new byte[0]);
             List<String> names = img != null ? img.names() : new ArrayList<>();
             List<String> history = img != null ? img.history() : new ArrayList<>();
             OffsetDateTime created = img != null ? img.created() : src.created();
             String top = chain.isEmpty() ? null : chain.get(chain.size() - 1);
-            byId.put(id, new StorageJson.Image(id, md, names, history, top, StorageJson.metadata(md), bigData, created));
+            byId.put(id, new StorageJson.Image(id, md.toString(), names, history, top, StorageJson.metadata(md.toString()), bigData, created));
             for (String name : src.names()) {
                 for (StorageJson.Image other : byId.values()) other.names().remove(name);
                 names.add(0, name);
@@ -165,8 +181,8 @@ public final class Storage {
             }
         }
 
-        private static byte[] generated(Sources.Image src, List<String> chain, Map<String, OverlayLayer.Result> results) {
-            List<String> diffIds = new ArrayList<>();
+        private static byte[] generated(Image src, List<String> chain, Map<String, OverlayLayer.Result> results) {
+            List<Digest> diffIds = new ArrayList<>();
             List<Long> sizes = new ArrayList<>();
             for (int i = 0; i < chain.size(); i++) {
                 diffIds.add(src.layers().get(i).diffId());
@@ -178,7 +194,7 @@ public final class Storage {
 
     /** overlay's short name of a layer: 26 base32 letters, here from the layer id, so the same input gives the same tar. */
     static String link(String layerId) {
-        byte[] h = Digests.newSha256().digest(("link:" + layerId).getBytes(StandardCharsets.UTF_8));
+        byte[] h = Digest.newSha256().digest(("link:" + layerId).getBytes(StandardCharsets.UTF_8));
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         StringBuilder sb = new StringBuilder();
         long bits = 0;

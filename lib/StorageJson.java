@@ -25,9 +25,9 @@ final class StorageJson {
             GoJson.field(sb.append('{'), "id", l.id());
             if (l.parent() != null) GoJson.field(sb.append(','), "parent", l.parent());
             GoJson.field(sb.append(','), "created", GoJson.time(l.created()));
-            GoJson.field(sb.append(','), "compressed-diff-digest", l.r().blobDigest());
+            GoJson.field(sb.append(','), "compressed-diff-digest", l.r().blobDigest().toString());
             sb.append(",\"compressed-size\":").append(l.r().blobSize());
-            GoJson.field(sb.append(','), "diff-digest", l.r().diffDigest());
+            GoJson.field(sb.append(','), "diff-digest", l.r().diffDigest().toString());
             sb.append(",\"diff-size\":").append(l.r().diffSize());
             if (l.r().compression() != 0) sb.append(",\"compression\":").append(l.r().compression());
             ids(sb, "uidset", l.r().uids());
@@ -53,7 +53,7 @@ final class StorageJson {
             sorted.forEach((k, v) -> GoJson.string(sb, k).append(':').append(v.length).append(','));
             sb.setLength(sb.length() - 1);
             GoJson.string(sb.append("},"), "big-data-digests").append(":{");
-            sorted.forEach((k, v) -> GoJson.field(sb, k, Digests.sha256(v)).append(','));
+            sorted.forEach((k, v) -> GoJson.field(sb, k, Digest.of(v).toString()).append(','));
             sb.setLength(sb.length() - 1);
             GoJson.field(sb.append("},"), "created", GoJson.time(i.created()));
             sb.append('}');
@@ -62,18 +62,18 @@ final class StorageJson {
     }
 
     /** The manifest skopeo's docker-archive source generates: config and layers (digest = diff ID, size uncompressed). */
-    static String dockerManifest(byte[] config, List<String> diffIds, List<Long> sizes) {
+    static String dockerManifest(byte[] config, List<Digest> diffIds, List<Long> sizes) {
         StringBuilder sb = new StringBuilder("{\"schemaVersion\":2,");
         GoJson.field(sb, "mediaType", "application/vnd.docker.distribution.manifest.v2+json");
         sb.append(",\"config\":{");
         GoJson.field(sb, "mediaType", "application/vnd.docker.container.image.v1+json");
         sb.append(",\"size\":").append(config.length).append(',');
-        GoJson.field(sb, "digest", Digests.sha256(config)).append("},\"layers\":[");
+        GoJson.field(sb, "digest", Digest.of(config).toString()).append("},\"layers\":[");
         for (int i = 0; i < diffIds.size(); i++) {
             if (i > 0) sb.append(',');
             GoJson.field(sb.append('{'), "mediaType", "application/vnd.docker.image.rootfs.diff.tar.gzip");
             sb.append(",\"size\":").append(sizes.get(i)).append(',');
-            GoJson.field(sb, "digest", diffIds.get(i)).append('}');
+            GoJson.field(sb, "digest", diffIds.get(i).toString()).append('}');
         }
         return sb.append("]}").toString();
     }

@@ -1,0 +1,67 @@
+package lib;
+
+import java.nio.file.Path;
+import java.util.*;
+
+/**
+ * Images of the docker daemon (DOCKER_HOST), pulled when missing. All references of a make are
+ * read from one `docker save` spooled into the private temporary folder, then read as a
+ * docker-archive; each reference is matched to its image by image id.
+ */
+record DaemonSource(List<String> refs) implements Source {
+    @Override
+    public List<Image> images(Path tmp) {
+        Map<String, Image> saved = save(refs, tmp);
+        List<Image> out = new ArrayList<>();
+        for (String ref : refs) out.add(saved.get(ref));
+        return out;
+    }
+
+    /** Pulls what is missing, saves all refs at once; each ref mapped to its image. */
+    static Map<String, Image> save(List<String> refs, Path tmp) {
+        Map<String, String> ids = ids(refs);
+        Path saved = tmp.resolve("docker-save.tar");
+        List<String> argv = new ArrayList<>(List.of("save", "-o", saved.toString()));
+        argv.addAll(new LinkedHashSet<>(refs));
+        Docker.docker(argv.toArray(String[]::new)).fails("docker save failed " + refs).run();
+        String where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
+        Map<String, Image> byId = new HashMap<>();
+        for (Image i : DockerArchive.read(TarIndex.of(saved, where), where)) byId.put(Digest.of(i.config()).toString(), i);
+        Map<String, Image> out = new HashMap<>();
+        ids.forEach((ref, id) -> {
+            Image i = byId.get(id);
+            if (i == null) throw Fail.die("docker save did not write [" + ref + "] (" + id + ")");
+            out.put(ref, new Image(List.of(ImageRef.stored(ref)), i.config(), i.created(), null, i.layers(), "docker-daemon:" + ref));
+        });
+        return out;
+    }
+
+    /** The image id of each ref: one `docker image inspect` when the daemon has them all, else pull what is missing. */
+    private static Map<String, String> ids(List<String> refs) {
+        List<String> argv = new ArrayList<>(List.of("image", "inspect", "--format", "{{.Id}}"));
+        for (String ref : refs) {
+            ImageRef.versioned(ref); // "Image must have a version", as images.sh says
+            argv.add(ref);
+        }
+        Map<String, String> ids = new LinkedHashMap<>();
+        try {
+            List<String> lines = Docker.docker(argv.toArray(String[]::new)).read().lines().toList();
+            if (lines.size() == refs.size()) {
+                for (int i = 0; i < refs.size(); i++) ids.put(refs.get(i), lines.get(i).trim());
+                return ids;
+            }
+        } catch (Fail missing) {
+            // some image is not in the daemon: pull it below
+        }
+        for (String ref : refs) {
+            Docker.pull(ref);
+            ids.put(ref, Docker.id(ref));
+        }
+        return ids;
+    }
+
+    @Override
+    public String toString() {
+        return "docker-daemon:" + String.join(",", refs);
+    }
+}
