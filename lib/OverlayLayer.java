@@ -159,8 +159,7 @@ final class OverlayLayer {
     private void whiteout(String path, TarReader.Header h) throws IOException {
         parents(path);
         claim(path, 'w');
-        out.put(new TarWriter.Entry(prefix + path, (byte) '3', 0, h.uid, h.gid, h.mtime, h.mtimeNanos, "", 0, 0, 0,
-                new TreeMap<>()));
+        out.put(TarWriter.Entry.of(prefix + path, (byte) '3').withOwner(h.uid, h.gid).withMtime(h.mtime, h.mtimeNanos));
     }
 
     /** `.wh..wh..opq`: the folder hides what the layers below have in it. */
@@ -185,12 +184,7 @@ final class OverlayLayer {
     private void emitDir(TarWriter.Entry d) throws IOException {
         String path = pathOf(d);
         dirs.put(path, d);
-        if (opaque.contains(path)) {
-            SortedMap<String, String> x = new TreeMap<>(d.xattrs());
-            x.put("trusted.overlay.opaque", "y");
-            d = new TarWriter.Entry(d.path(), d.type(), d.mode(), d.uid(), d.gid(), d.mtime(), d.nanos(), d.link(),
-                    d.size(), d.major(), d.minor(), x);
-        }
+        if (opaque.contains(path)) d = d.withXattr("trusted.overlay.opaque", "y");
         out.put(d);
     }
 
@@ -209,7 +203,7 @@ final class OverlayLayer {
     }
 
     private TarWriter.Entry implicitDir(String dir) {
-        return new TarWriter.Entry(prefix + dir + "/", (byte) '5', 0755, 0, 0, time, 0, "", 0, 0, 0, new TreeMap<>());
+        return TarWriter.Entry.dir(prefix + dir, 0755, 0, 0, time);
     }
 
     /** Records what a path is; a second entry for the same path is only allowed folder over folder. */
@@ -220,8 +214,8 @@ final class OverlayLayer {
     }
 
     private TarWriter.Entry entry(String path, byte type, TarReader.Header h, String link, long size) {
-        return new TarWriter.Entry(prefix + path, type, (int) (h.mode & 07777), h.uid, h.gid, h.mtime, h.mtimeNanos,
-                link, size, h.devmajor, h.devminor, h.xattrs);
+        return TarWriter.Entry.of(prefix + path, type).withMode((int) (h.mode & 07777)).withOwner(h.uid, h.gid)
+                .withMtime(h.mtime, h.mtimeNanos).withLink(link).withSize(size).withDevice(h.devmajor, h.devminor).withXattrs(h.xattrs);
     }
 
     private String pathOf(TarWriter.Entry d) {

@@ -11,22 +11,67 @@ import java.util.*;
  * (raw bytes, as GNU tar reads them), PAX records only for xattrs, big numbers and sub-second
  * times. Owner names are left empty so that `tar -xp` as root keeps the numeric ids.
  * Strings carry raw bytes, one char per byte (ISO-8859-1).
+ *
+ * Why not commons-compress's TarArchiveOutputStream (1.28): it builds each PAX record as a Java
+ * String and writes it as UTF-8, so an xattr value that is not UTF-8 text (security.capability,
+ * binary trusted.* values copied from a layer) would not keep the raw bytes the layer holds;
+ * the entries here carry raw bytes one char per byte, and those bytes must reach the tree as
+ * they are (tried: a value byte 0xff comes out as c3 bf). It writes long names, big numbers and
+ * devices well; the xattr values decide.
  */
 final class TarWriter {
-    /** One entry; type is the tar type flag, link the symlink or hard-link target. */
+    /** One entry; type is the tar type flag, link the symlink or hard-link target. Built with of() and the with methods. */
     record Entry(String path, byte type, int mode, long uid, long gid, long mtime, int nanos, String link, long size,
                  long major, long minor, SortedMap<String, String> xattrs) {
+        /** An entry of this type, root-owned, mode 0, time 0, no body, no xattrs. */
+        static Entry of(String path, byte type) {
+            return new Entry(path, type, 0, 0, 0, 0, 0, "", 0, 0, 0, Collections.emptySortedMap());
+        }
+
         static Entry dir(String path, int mode, long uid, long gid, long mtime) {
-            return new Entry(path.endsWith("/") ? path : path + "/", (byte) '5', mode, uid, gid, mtime, 0, "", 0, 0, 0,
-                    new TreeMap<>());
+            return of(path.endsWith("/") ? path : path + "/", (byte) '5').withMode(mode).withOwner(uid, gid).withMtime(mtime, 0);
         }
 
         static Entry file(String path, int mode, long mtime, long size) {
-            return new Entry(path, (byte) '0', mode, 0, 0, mtime, 0, "", size, 0, 0, new TreeMap<>());
+            return of(path, (byte) '0').withMode(mode).withMtime(mtime, 0).withSize(size);
         }
 
         static Entry symlink(String path, String target, long mtime) {
-            return new Entry(path, (byte) '2', 0777, 0, 0, mtime, 0, target, 0, 0, 0, new TreeMap<>());
+            return of(path, (byte) '2').withMode(0777).withMtime(mtime, 0).withLink(target);
+        }
+
+        Entry withMode(int m) {
+            return new Entry(path, type, m, uid, gid, mtime, nanos, link, size, major, minor, xattrs);
+        }
+
+        Entry withOwner(long u, long g) {
+            return new Entry(path, type, mode, u, g, mtime, nanos, link, size, major, minor, xattrs);
+        }
+
+        Entry withMtime(long seconds, int nanoseconds) {
+            return new Entry(path, type, mode, uid, gid, seconds, nanoseconds, link, size, major, minor, xattrs);
+        }
+
+        Entry withLink(String l) {
+            return new Entry(path, type, mode, uid, gid, mtime, nanos, l, size, major, minor, xattrs);
+        }
+
+        Entry withSize(long s) {
+            return new Entry(path, type, mode, uid, gid, mtime, nanos, link, s, major, minor, xattrs);
+        }
+
+        Entry withDevice(long maj, long min) {
+            return new Entry(path, type, mode, uid, gid, mtime, nanos, link, size, maj, min, xattrs);
+        }
+
+        Entry withXattrs(SortedMap<String, String> x) {
+            return new Entry(path, type, mode, uid, gid, mtime, nanos, link, size, major, minor, x);
+        }
+
+        Entry withXattr(String key, String value) {
+            SortedMap<String, String> x = new TreeMap<>(xattrs);
+            x.put(key, value);
+            return withXattrs(x);
         }
     }
 
@@ -69,8 +114,7 @@ final class TarWriter {
 
     /** A regular file with its body held in memory (the entry's size is the body's). */
     void put(Entry e, byte[] body) throws IOException {
-        put(new Entry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.mtime(), e.nanos(), e.link(), body.length,
-                e.major(), e.minor(), e.xattrs()));
+        put(e.withSize(body.length));
         if (body.length > 0) write(body, 0, body.length);
     }
 
