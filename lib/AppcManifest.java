@@ -1,7 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.*;
 import java.util.*;
@@ -16,19 +14,20 @@ public record AppcManifest(String name, String version, List<String> exec) {
     /** Reads the manifest; a wrong one gets an error that says which field. */
     public static AppcManifest read(Path m) {
         if (!Files.isReadable(m) || Files.isDirectory(m)) throw Fail.die("Not readable [" + m + "]");
-        JsonNode j;
+        JsonValue j;
         try {
-            j = new ObjectMapper().readTree(m.toFile());
+            byte[] b = Files.readAllBytes(m);
+            j = JsonValue.parse(new String(b, java.nio.charset.StandardCharsets.UTF_8).isBlank() ? "{}".getBytes() : b);
         } catch (IOException e) {
             throw Fail.die("Malformed manifest [" + m + "]: " + e.getMessage().split("\n")[0]);
         }
         String name = j.path("name").asText("");
         if (name.isBlank()) throw Fail.die("No .name in manifest [" + m + "]");
         String version = null;
-        for (JsonNode l : j.path("labels")) if ("version".equals(l.path("name").asText())) version = l.path("value").asText("");
+        for (JsonValue l : j.path("labels")) if ("version".equals(l.path("name").asText())) version = l.path("value").asText("");
         if (version == null || version.isBlank()) throw Fail.die("No version label in .labels of manifest [" + m + "]");
-        JsonNode exec = j.path("app").path("exec");
-        if (!exec.isArray() || exec.isEmpty()) throw Fail.die("No .app.exec array in manifest [" + m + "]");
+        JsonValue exec = j.path("app").path("exec");
+        if (!exec.isArray() || exec.size() == 0) throw Fail.die("No .app.exec array in manifest [" + m + "]");
         List<String> cmd = new ArrayList<>();
         exec.forEach(e -> cmd.add(e.asText()));
         ImageRef.versioned(name + ":" + version);
@@ -37,10 +36,11 @@ public record AppcManifest(String name, String version, List<String> exec) {
 
     /** The command as the JSON array `docker import -c 'CMD ...'` takes. */
     public String execJson() {
-        try {
-            return new ObjectMapper().writeValueAsString(exec);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] json = JsonWriter.write(g -> {
+            g.writeStartArray();
+            for (String e : exec) g.writeString(e);
+            g.writeEndArray();
+        });
+        return new String(json, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -1,7 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.*;
 import java.util.*;
@@ -96,7 +94,7 @@ public record Dockerfile(ImageConfig config, String source, String dest, boolean
         String a = args.trim();
         if (a.startsWith("[")) {
             try {
-                JsonNode j = new ObjectMapper().readTree(a);
+                JsonValue j = JsonValue.parse(a.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 List<String> l = new ArrayList<>();
                 j.forEach(e -> l.add(e.asText()));
                 return l;

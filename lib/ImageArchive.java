@@ -1,11 +1,10 @@
 package lib;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
+import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -15,8 +14,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * in a tar). Complete or absent: written under a temporary name, renamed when done.
  */
 public final class ImageArchive {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ImageArchive() {}
 
     /** Writes the image to TRANSPORT:FILE, TRANSPORT being docker-archive or oci-archive. */
@@ -43,12 +40,15 @@ public final class ImageArchive {
         String config = Digest.of(img.config()).hex() + ".json";
         add(t, layer, img.layer());
         add(t, config, img.config());
-        ArrayNode manifest = JSON.createArrayNode();
-        ObjectNode m = manifest.addObject();
-        m.put("Config", config);
-        m.putArray("RepoTags").add(ImageRef.parse(img.name()).familiar());
-        m.putArray("Layers").add(layer);
-        add(t, "manifest.json", JSON.writeValueAsBytes(manifest));
+        add(t, "manifest.json", JsonWriter.write(g -> {
+            g.writeStartArray();
+            g.writeStartObject();
+            g.writeStringField("Config", config);
+            JsonWriter.strings(g, "RepoTags", List.of(ImageRef.parse(img.name()).familiar()));
+            JsonWriter.strings(g, "Layers", List.of(layer));
+            g.writeEndObject();
+            g.writeEndArray();
+        }));
     }
 
     static void ociArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {
@@ -56,25 +56,40 @@ public final class ImageArchive {
         Digest config = Digest.of(img.config());
         add(t, img.diffId().blobPath(), img.layer());
         add(t, config.blobPath(), img.config());
-        ObjectNode m = JSON.createObjectNode();
-        m.put("schemaVersion", 2);
-        m.put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-        descriptor(m.putObject("config"), "application/vnd.oci.image.config.v1+json", config.toString(), img.config().length);
-        descriptor(m.putArray("layers").addObject(), "application/vnd.oci.image.layer.v1.tar", img.diffId().toString(), img.layerSize());
-        byte[] manifest = JSON.writeValueAsBytes(m);
+        byte[] manifest = JsonWriter.write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("schemaVersion", 2);
+            g.writeStringField("mediaType", "application/vnd.oci.image.manifest.v1+json");
+            g.writeFieldName("config");
+            descriptor(g, "application/vnd.oci.image.config.v1+json", config, img.config().length);
+            g.writeEndObject();
+            g.writeArrayFieldStart("layers");
+            descriptor(g, "application/vnd.oci.image.layer.v1.tar", img.diffId(), img.layerSize());
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        });
         add(t, Digest.of(manifest).blobPath(), manifest);
-        ObjectNode index = JSON.createObjectNode();
-        index.put("schemaVersion", 2);
-        ObjectNode d = index.putArray("manifests").addObject();
-        descriptor(d, "application/vnd.oci.image.manifest.v1+json", Digest.of(manifest).toString(), manifest.length);
-        d.putObject("annotations").put("org.opencontainers.image.ref.name", img.name());
-        add(t, "index.json", JSON.writeValueAsBytes(index));
+        add(t, "index.json", JsonWriter.write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("schemaVersion", 2);
+            g.writeArrayFieldStart("manifests");
+            descriptor(g, "application/vnd.oci.image.manifest.v1+json", Digest.of(manifest), manifest.length);
+            g.writeObjectFieldStart("annotations");
+            g.writeStringField("org.opencontainers.image.ref.name", img.name());
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        }));
     }
 
-    private static void descriptor(ObjectNode d, String mediaType, String digest, long size) {
-        d.put("mediaType", mediaType);
-        d.put("digest", digest);
-        d.put("size", size);
+    /** Starts a descriptor object: mediaType, digest, size (the caller ends it). */
+    private static void descriptor(JsonGenerator g, String mediaType, Digest digest, long size) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("mediaType", mediaType);
+        g.writeStringField("digest", digest.toString());
+        g.writeNumberField("size", size);
     }
 
     private static void add(TarArchiveOutputStream t, String name, byte[] b) throws IOException {

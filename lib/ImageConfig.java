@@ -1,8 +1,7 @@
 package lib;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
 import java.util.*;
 
 /** What an image runs: the `config` part of an image config, as docker build or docker import sets it. */
@@ -53,26 +52,27 @@ public record ImageConfig(List<String> entrypoint, List<String> cmd, List<String
         return new ImageConfig(entrypoint, cmd, env, workdir, user, labels, Collections.unmodifiableSet(s));
     }
 
-    /** The JSON object under "config", with docker's field names; unset fields left out. */
-    public ObjectNode toJson(ObjectMapper json) {
-        ObjectNode c = json.createObjectNode();
-        if (!user.isEmpty()) c.put("User", user);
+    /** Writes the JSON object under "config", with docker's field names; unset fields left out. */
+    void write(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        if (!user.isEmpty()) g.writeStringField("User", user);
         if (!ports.isEmpty()) {
-            ObjectNode p = c.putObject("ExposedPorts");
-            ports.forEach(x -> p.putObject(x));
+            g.writeObjectFieldStart("ExposedPorts");
+            for (String p : ports) {
+                g.writeObjectFieldStart(p);
+                g.writeEndObject();
+            }
+            g.writeEndObject();
         }
-        if (!env.isEmpty()) strings(c.putArray("Env"), env);
-        if (entrypoint != null) strings(c.putArray("Entrypoint"), entrypoint);
-        if (cmd != null) strings(c.putArray("Cmd"), cmd);
-        if (!workdir.isEmpty()) c.put("WorkingDir", workdir);
+        if (!env.isEmpty()) JsonWriter.strings(g, "Env", env);
+        if (entrypoint != null) JsonWriter.strings(g, "Entrypoint", entrypoint);
+        if (cmd != null) JsonWriter.strings(g, "Cmd", cmd);
+        if (!workdir.isEmpty()) g.writeStringField("WorkingDir", workdir);
         if (!labels.isEmpty()) {
-            ObjectNode l = c.putObject("Labels");
-            labels.forEach(l::put);
+            g.writeObjectFieldStart("Labels");
+            for (Map.Entry<String, String> l : labels.entrySet()) g.writeStringField(l.getKey(), l.getValue());
+            g.writeEndObject();
         }
-        return c;
-    }
-
-    private static void strings(ArrayNode a, List<String> l) {
-        l.forEach(a::add);
+        g.writeEndObject();
     }
 }

@@ -98,6 +98,30 @@ final class JsonValue implements Iterable<JsonValue> {
         return value instanceof Number n ? n.longValue() : otherwise;
     }
 
+    /** Compact JSON text, as Jackson writes it; a missing value is "", as JsonNode prints one. */
+    String toJson() {
+        if (this == MISSING) return "";
+        return new String(JsonWriter.write(this::write), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private void write(com.fasterxml.jackson.core.JsonGenerator g) throws IOException {
+        if (value instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName((String) e.getKey());
+                ((JsonValue) e.getValue()).write(g);
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> l) {
+            g.writeStartArray();
+            for (Object o : l) ((JsonValue) o).write(g);
+            g.writeEndArray();
+        } else if (value instanceof String s) g.writeString(s);
+        else if (value instanceof Boolean b) g.writeBoolean(b);
+        else if (value instanceof Number n) g.writeNumber(n.toString());
+        else g.writeNull();
+    }
+
     /** The elements of an array (nothing for anything else). */
     @Override
     public Iterator<JsonValue> iterator() {

@@ -3,7 +3,7 @@ package lib;
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.zeroturnaround:zt-exec:1.12
 //DEPS org.apache.commons:commons-compress:1.28.0
-//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.3
+//DEPS com.fasterxml.jackson.core:jackson-core:2.21.3
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
 //SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java ImageDir.java
@@ -11,7 +11,7 @@ package lib;
 //SOURCES Storage.java StorageJson.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
 //SOURCES TarIndex.java GoJson.java GoPath.java Progress.java
 //SOURCES Opener.java CountingInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
-//SOURCES Source.java DaemonSource.java DockerArchive.java OciLayout.java OverlaySource.java
+//SOURCES Source.java DaemonSource.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

@@ -1,7 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.*;
 import java.nio.file.*;
 import java.security.DigestOutputStream;
@@ -17,8 +15,6 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * and a config from the Dockerfile or the old manifest.json. Same input, same bytes.
  */
 public final class OverlayImage {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** The layer file (uncompressed tar) with its digest, and the config bytes. */
     public record Built(String name, Path layer, Digest diffId, long layerSize, byte[] config) {}
 
@@ -133,21 +129,26 @@ public final class OverlayImage {
 
     /** The image config, as docker writes it; created at SOURCE_DATE_EPOCH (default 0) so it is reproducible. */
     static byte[] config(ImageConfig c, Digest diffId) {
-        ObjectNode j = JSON.createObjectNode();
-        j.put("architecture", arch());
-        j.set("config", c.toJson(JSON));
         String created = java.time.Instant.ofEpochSecond(epoch()).toString();
-        j.put("created", created);
-        j.putArray("history").addObject().put("created", created).put("created_by", "images mkimage (without docker)");
-        j.put("os", "linux");
-        ObjectNode rootfs = j.putObject("rootfs");
-        rootfs.put("type", "layers");
-        rootfs.putArray("diff_ids").add(diffId.toString());
-        try {
-            return JSON.writeValueAsBytes(j);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonWriter.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("architecture", arch());
+            g.writeFieldName("config");
+            c.write(g);
+            g.writeStringField("created", created);
+            g.writeArrayFieldStart("history");
+            g.writeStartObject();
+            g.writeStringField("created", created);
+            g.writeStringField("created_by", "images mkimage (without docker)");
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeStringField("os", "linux");
+            g.writeObjectFieldStart("rootfs");
+            g.writeStringField("type", "layers");
+            JsonWriter.strings(g, "diff_ids", List.of(diffId.toString()));
+            g.writeEndObject();
+            g.writeEndObject();
+        });
     }
 
     static long epoch() {

@@ -1,7 +1,5 @@
 package lib;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -14,8 +12,6 @@ import java.time.Duration;
 
 /** The local registry: $LOCAL_REGISTRY, else the docker container named `registry`, port 5000. */
 public record Registry(String address) {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public static Registry local() {
         String env = System.getenv("LOCAL_REGISTRY");
         if (env != null && !env.isBlank()) return new Registry(withPort(env.trim()));
@@ -35,9 +31,9 @@ public record Registry(String address) {
 
     /** lreg_ls: each repository, then its tags as compact JSON. */
     public void ls(PrintStream out) {
-        for (JsonNode repo : get("/v2/_catalog").path("repositories")) {
+        for (JsonValue repo : get("/v2/_catalog").path("repositories")) {
             out.println(repo.asText() + ":");
-            out.println("  " + get("/v2/" + repo.asText() + "/tags/list").path("tags"));
+            out.println("  " + get("/v2/" + repo.asText() + "/tags/list").path("tags").toJson());
         }
     }
 
@@ -85,7 +81,7 @@ public record Registry(String address) {
                 .fails("lreg_rm", image).changes().run();
     }
 
-    JsonNode get(String path) {
+    JsonValue get(String path) {
         URI uri = URI.create("http://" + address + path);
         if (Exec.verbose) System.err.println("+ GET " + uri);
         try {
@@ -93,7 +89,7 @@ public record Registry(String address) {
             HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) throw Fail.die("Registry error [" + uri + "]: HTTP " + r.statusCode());
-            return JSON.readTree(r.body());
+            return JsonValue.parse(r.body());
         } catch (IOException e) {
             throw Fail.die("Registry not answering [" + address + "]: " + e);
         } catch (InterruptedException e) {

@@ -49,13 +49,14 @@ final class StorageJson {
             GoJson.field(sb.append(','), "metadata", i.metadata());
             strings(sb, "big-data-names", new ArrayList<>(i.bigData().keySet()));
             SortedMap<String, byte[]> sorted = new TreeMap<>(i.bigData());
-            GoJson.string(sb.append(','), "big-data-sizes").append(":{");
-            sorted.forEach((k, v) -> GoJson.string(sb, k).append(':').append(v.length).append(','));
-            sb.setLength(sb.length() - 1);
-            GoJson.string(sb.append("},"), "big-data-digests").append(":{");
-            sorted.forEach((k, v) -> GoJson.field(sb, k, Digest.of(v).toString()).append(','));
-            sb.setLength(sb.length() - 1);
-            GoJson.field(sb.append("},"), "created", GoJson.time(i.created()));
+            if (!sorted.isEmpty()) { // omitempty, as the Go struct says
+                StringJoiner sizes = new StringJoiner(",", "{", "}"), digests = new StringJoiner(",", "{", "}");
+                sorted.forEach((k, v) -> sizes.add(GoJson.string(new StringBuilder(), k).append(':').append(v.length)));
+                sorted.forEach((k, v) -> digests.add(GoJson.field(new StringBuilder(), k, Digest.of(v).toString())));
+                GoJson.string(sb.append(','), "big-data-sizes").append(':').append(sizes);
+                GoJson.string(sb.append(','), "big-data-digests").append(':').append(digests);
+            }
+            GoJson.field(sb.append(','), "created", GoJson.time(i.created()));
             sb.append('}');
         }
         return sb.append(']').toString();
