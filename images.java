@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES lib/Lib.java
-//SOURCES make.java mkimage.java legacy-import.java
+//SOURCES make.java mkimage.java LegacyImport.java
 
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * images: the commands of xcluster's images.sh, one subcommand each.
- * The main jobs live in their own scripts (make.java, mkimage.java, legacy-import.java);
+ * The main jobs live in their own scripts (make.java, mkimage.java, LegacyImport.java);
  * the small helpers are the methods below, each a thin call into lib/.
  */
 @Command(name = "images", mixinStandardHelpOptions = true, version = "images " + Lib.VERSION,

@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES lib/Lib.java
-//SOURCES mkimage.java legacy-import.java
+//SOURCES mkimage.java LegacyImport.java
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //SOURCES lib/Lib.java
-//SOURCES legacy-import.java
+//SOURCES LegacyImport.java
 
 import java.nio.file.*;
 import java.util.concurrent.Callable;

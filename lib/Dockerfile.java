@@ -24,9 +24,9 @@ public record Dockerfile(ImageConfig config, String source, String dest, boolean
         String source = null, dest = null, chown = null;
         boolean extract = false, from = false;
         int n = 0;
-        for (String[] ins : instructions(lines)) {
-            n = Integer.parseInt(ins[0]);
-            String op = ins[1].toUpperCase(Locale.ROOT), args = ins[2];
+        for (Instruction ins : instructions(lines)) {
+            n = ins.line();
+            String op = ins.op().toUpperCase(Locale.ROOT), args = ins.args();
             String where = " [" + file + ":" + n + "]";
             switch (op) {
                 case "FROM" -> {
@@ -65,9 +65,12 @@ public record Dockerfile(ImageConfig config, String source, String dest, boolean
         return new Dockerfile(c, source, dest, extract, chown);
     }
 
-    /** [line number, instruction, arguments], continuation lines joined, comments dropped. */
-    static List<String[]> instructions(List<String> lines) {
-        List<String[]> out = new ArrayList<>();
+    /** One instruction: the line it starts on, its name as written, its arguments. */
+    record Instruction(int line, String op, String args) {}
+
+    /** The instructions, continuation lines joined, comments dropped. */
+    static List<Instruction> instructions(List<String> lines) {
+        List<Instruction> out = new ArrayList<>();
         StringBuilder cur = null;
         int start = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -82,7 +85,7 @@ public record Dockerfile(ImageConfig config, String source, String dest, boolean
             if (!more) {
                 String s = cur.toString().trim();
                 int sp = s.indexOf(' ');
-                out.add(new String[] {Integer.toString(start), sp < 0 ? s : s.substring(0, sp), sp < 0 ? "" : s.substring(sp + 1)});
+                out.add(new Instruction(start, sp < 0 ? s : s.substring(0, sp), sp < 0 ? "" : s.substring(sp + 1)));
                 cur = null;
             }
         }

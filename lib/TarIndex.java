@@ -36,10 +36,6 @@ final class TarIndex {
         return idx;
     }
 
-    boolean has(String name) {
-        return resolve(name) != null;
-    }
-
     /** The body of a (small) member; dies when it is missing or larger than max. */
     byte[] read(String name, int max) {
         Item it = need(name);
