@@ -3,13 +3,15 @@ package lib;
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.zeroturnaround:zt-exec:1.12
 //DEPS org.apache.commons:commons-compress:1.28.0
+//DEPS com.github.luben:zstd-jni:1.5.7-28
+//DEPS org.tukaani:xz:1.12
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.21.3
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
 //SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java ImageDir.java
 //SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java OciCache.java
 //SOURCES Storage.java StorageJson.java Sources.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
-//SOURCES TarIndex.java Digests.java GoJson.java GoPath.java Progress.java
+//SOURCES TarIndex.java Digests.java GoJson.java GoPath.java Progress.java Compression.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

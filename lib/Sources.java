@@ -39,7 +39,13 @@ final class Sources {
      * An image: names as the store keeps them, config bytes and its creation time, manifest bytes
      * (null: generated as docker-archive does), layers base first.
      */
-    record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Blob> layers, String where) {}
+    record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Blob> layers, String where,
+                 byte[] toplevel) {
+        /** toplevel: the index the manifest was chosen from (skopeo keeps it too), or null. */
+        Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Blob> layers, String where) {
+            this(names, config, created, manifest, layers, where, null);
+        }
+    }
 
     /** Opens every source, in order; the daemon's images are saved into tmp. */
     static List<Image> open(List<String> sources, Path tmp) {
@@ -136,6 +142,7 @@ final class Sources {
     // ---- docker-archive: manifest.json, configs, layer tars (maybe compressed, then read decompressed)
 
     private static List<Image> dockerArchive(TarIndex idx, String where, String ref) {
+        if (!idx.has("manifest.json") && idx.has("index.json")) return dockerOci(idx, where, ref); // h13
         JsonValue manifest = json(idx.read("manifest.json", SMALL), where + ": manifest.json");
         List<Image> images = new ArrayList<>();
         int n = 0;
@@ -149,6 +156,19 @@ final class Sources {
             images.add(dockerImage(idx, entry, idx.read(entry.path("Config").asText(), SMALL), names, where));
         }
         if (images.isEmpty()) throw Fail.die("No image [" + (ref == null ? "" : ref) + "] in [" + where + "]");
+        return images;
+    }
+
+    /**
+     * h13: a docker save archive holding only its OCI layout (docker 25+ writes both shapes, and
+     * manifest.json is read first, as docker load does): names from the index's annotations.
+     */
+    private static List<Image> dockerOci(TarIndex idx, String where, String ref) {
+        List<Image> images = new ArrayList<>();
+        for (Image i : oci(tarBlobs(idx, where), where, null))
+            if (ref == null) images.add(i);
+            else if (i.names().contains(name(ref))) images.add(new Image(List.of(name(ref)), i.config(), i.created(), i.manifest(), i.layers(), i.where(), i.toplevel()));
+        if (images.isEmpty()) throw Fail.die("No image [" + ref + "] in [" + where + "]");
         return images;
     }
 
@@ -227,13 +247,18 @@ final class Sources {
         for (JsonValue d : index.path("manifests")) {
             String refName = d.path("annotations").path("org.opencontainers.image.ref.name").asText(null);
             if (ref != null && !ref.equals(refName)) continue;
-            images.add(ociImage(blobs, d, where, ociName(d, ref != null ? ref : refName, where)));
+            String containerd = d.path("annotations").path("io.containerd.image.name").asText(null);
+            String name = ref == null && containerd != null ? name(containerd) : ociName(d, ref != null ? ref : refName, where);
+            images.add(ociImage(blobs, d, where, name));
         }
         if (images.isEmpty()) throw Fail.die("No image [" + (ref == null ? "" : ref) + "] in [" + where + "]");
         return images;
     }
 
-    /** The store name of an OCI image: its reference when it is NAME:TAG, else the containerd name annotation. */
+    /**
+     * The store name of an OCI image: the reference asked for; else the containerd name annotation
+     * (docker save writes a bare tag as the reference name), else the reference name.
+     */
     private static String ociName(JsonValue d, String refName, String where) {
         try {
             if (refName != null) return name(refName);
@@ -250,9 +275,15 @@ final class Sources {
         String mdigest = desc.path("digest").asText();
         byte[] manifest = verified(blobs.read(mdigest, "manifest"), mdigest, where);
         JsonValue m = json(manifest, where + ": manifest " + mdigest);
-        String type = m.path("mediaType").asText(desc.path("mediaType").asText(""));
-        if (type.contains("index") || type.contains("manifest.list") || m.has("manifests"))
-            throw Fail.die("Manifest lists are not supported [" + where + ": " + mdigest + "]");
+        byte[] toplevel = null; // h13: an index or manifest list: its manifest for the wanted platform (Platform)
+        for (int depth = 0; Platform.isIndex(m, desc); depth++) {
+            if (depth == 8) throw Fail.die("Indexes nested too deep [" + where + ": " + mdigest + "]");
+            if (toplevel == null) toplevel = manifest;
+            mdigest = Platform.wanted.choose(Platform.entries(m), where + ": " + mdigest).digest();
+            manifest = verified(blobs.read(mdigest, "manifest"), mdigest, where);
+            m = json(manifest, where + ": manifest " + mdigest);
+            desc = JsonValue.MISSING;
+        }
         String cdigest = m.path("config").path("digest").asText();
         byte[] config = verified(blobs.read(cdigest, "config"), cdigest, where);
         List<String> diffIds = diffIds(config, where);
@@ -264,7 +295,7 @@ final class Sources {
             blobList.add(new Blob(digest, layers.get(i).path("size").asLong(-1), diffIds.get(i),
                     blobs.opener(digest, "layer"), where + ": " + blobPath(digest, where)));
         }
-        return new Image(List.of(name), config, created(config, where), manifest, blobList, where);
+        return new Image(List.of(name), config, created(config, where), manifest, blobList, where, toplevel);
     }
 
     private static byte[] verified(byte[] b, String digest, String where) {
@@ -321,7 +352,7 @@ final class Sources {
      */
     static final class JsonValue implements Iterable<JsonValue> {
         private static final JsonFactory FACTORY = new JsonFactory();
-        private static final JsonValue MISSING = new JsonValue(null);
+        static final JsonValue MISSING = new JsonValue(null);
         private final Object value; // Map<String, JsonValue>, List<JsonValue>, String, Number, Boolean or null
 
         private JsonValue(Object value) {

@@ -150,6 +150,7 @@ public final class Storage {
             StorageJson.Image img = byId.get(id);
             LinkedHashMap<String, byte[]> bigData = img != null ? img.bigData() : new LinkedHashMap<>();
             bigData.put(Digests.sha256(src.config()), src.config());
+            if (src.toplevel() != null) bigData.put("manifest-" + Digests.sha256(src.toplevel()), src.toplevel()); // h13: the index
             bigData.put("manifest-" + md, manifest);
             bigData.put("manifest", manifest);
             bigData.put("signature-" + md.substring(7), new byte[0]);
