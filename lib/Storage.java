@@ -158,7 +158,9 @@ public final class Storage {
             List<String> history = img != null ? img.history() : new ArrayList<>();
             OffsetDateTime created = img != null ? img.created() : src.created();
             String top = chain.isEmpty() ? null : chain.get(chain.size() - 1);
-            byId.put(id, new StorageJson.Image(id, md, names, history, top, StorageJson.metadata(md), bigData, created));
+            // h13: skopeo records the index (the top-level manifest) as the image's digest, the signatures under the instance's
+            String digest = src.toplevel() != null ? Digests.sha256(src.toplevel()) : md;
+            byId.put(id, new StorageJson.Image(id, digest, names, history, top, StorageJson.metadata(md), bigData, created));
             for (String name : src.names()) {
                 for (StorageJson.Image other : byId.values()) other.names().remove(name);
                 names.add(0, name);

@@ -46,7 +46,7 @@ class CompressionTest {
         roundTrip(DATA, Compression.NONE, DATA);
         roundTrip(compress(o -> new BZip2CompressorOutputStream(o), DATA), Compression.BZIP2, DATA);
         roundTrip(compress(GZIPOutputStream::new, DATA), Compression.GZIP, DATA);
-        roundTrip(compress(o -> new XZOutputStream(o, new LZMA2Options()), DATA), Compression.XZ, DATA);
+        roundTrip(compress(o -> new XZOutputStream(o, new LZMA2Options(1)), DATA), Compression.XZ, DATA);
         roundTrip(compress(ZstdCompressorOutputStream::new, DATA), Compression.ZSTD, DATA);
         assertThat(Compression.NONE.code).isZero();
         assertThat(Compression.BZIP2.code).isEqualTo(1);
@@ -67,7 +67,7 @@ class CompressionTest {
 
     @Test
     void concatenatedMembers() throws IOException {
-        for (Wrap w : new Wrap[] {GZIPOutputStream::new, o -> new BZip2CompressorOutputStream(o), o -> new XZOutputStream(o, new LZMA2Options())}) {
+        for (Wrap w : new Wrap[] {GZIPOutputStream::new, o -> new BZip2CompressorOutputStream(o), o -> new XZOutputStream(o, new LZMA2Options(1))}) {
             ByteArrayOutputStream blob = new ByteArrayOutputStream();
             blob.write(compress(w, java.util.Arrays.copyOf(DATA, 1000)));
             blob.write(compress(w, java.util.Arrays.copyOfRange(DATA, 1000, DATA.length)));
@@ -84,7 +84,7 @@ class CompressionTest {
 
     @Test
     void aTruncatedStreamFails() throws IOException {
-        for (Wrap w : new Wrap[] {GZIPOutputStream::new, o -> new XZOutputStream(o, new LZMA2Options()), ZstdCompressorOutputStream::new}) {
+        for (Wrap w : new Wrap[] {GZIPOutputStream::new, o -> new XZOutputStream(o, new LZMA2Options(1)), ZstdCompressorOutputStream::new}) {
             byte[] blob = compress(w, DATA);
             byte[] cut = java.util.Arrays.copyOf(blob, blob.length / 2);
             assertThatThrownBy(() -> Compression.decompressed(new ByteArrayInputStream(cut)).readAllBytes()).isInstanceOf(IOException.class);
