@@ -163,6 +163,22 @@ class FormatsTest {
         assertThat(bad.stderr()).contains("Invalid platform [s390x]");
     }
 
+    /**
+     * An index inside an index, followed down to the host's manifest. skopeo 1.9.3 refuses it ("Unexpectedly
+     * received a manifest list instead of a manifest for a single image"): nothing to compare with.
+     */
+    @Test
+    void nestedIndexes() throws IOException {
+        Layout l = new Layout(Rootless.dir("nested-oci"));
+        String host = l.image(config(HOST_ARCH, "2021-01-02T03:04:05Z", List.of("/bin/true"), List.of(base, upper), null),
+                List.of(zstd(base), gzip(upper)), List.of("+zstd", "+gzip"), platform(HOST_ARCH, null));
+        String inner = l.index(List.of(host), platform(HOST_ARCH, null));
+        l.finish(l.index(List.of(inner), ref("test/nested:1")));
+        Path mine = nativeTree(List.of("oci:" + l.dir + ":test/nested:1"));
+        String top = StoreTrees.images(mine).get(0).path("layer").asText();
+        assertThat(StoreTrees.lowers(mine, top)).containsExactly(TestImages.sha256(base));
+    }
+
     // ---- 2. a docker 25 save archive: manifest.json beside an OCI layout, an xz layer
 
     static Path docker25Archive(boolean withManifestJson) throws IOException {
