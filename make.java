@@ -54,6 +54,11 @@ public class make implements Callable<Integer> {
     @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Verify TLS for docker:// items (false for a plain-http local registry).")
     boolean tlsVerify = true;
 
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = {
+            "From a multi-arch image (an index), take the manifest for this platform (--via=native);",
+            "default: the host's, as skopeo chooses it."})
+    String platform;
+
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
             "REF:VERSION (from the docker daemon, pulled when missing), docker://REF:VERSION (from a registry, --via=native),",
             "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF] (--via=native),",
@@ -71,6 +76,10 @@ public class make implements Callable<Integer> {
         List<Item> all = new ArrayList<>();
         if (!noPause) all.add(Item.parse(pause));
         for (String item : items) all.add(Item.parse(item));
+        if (platform != null) {
+            if (via.equals("skopeo")) throw Fail.usage("--platform needs --via=native");
+            Platform.want(platform);
+        }
         switch (via) {
             case "skopeo" -> classic(all, out);
             case "native" -> nativeTar(all, out, tlsVerify);

@@ -1,30 +1,40 @@
 package lib;
 
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.*;
-import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
 /**
  * docker-archive:PATH[:REF], the one reader of what `docker save` writes (ImageArchive is the one
  * writer): manifest.json, the configs, the layer tars (maybe compressed: read decompressed, as
- * docker-archive readers do). REF chooses an image by name, or @N by its place in manifest.json.
+ * docker-archive readers do); an archive with only an OCI layout (docker 25+) is read as one. REF chooses an image by name, or @N by its place in manifest.json.
  */
 record DockerArchive(Path file, String ref, String where) implements Source {
     @Override
     public List<Image> images(Path tmp) {
+        TarIndex idx = TarIndex.of(Source.readable(file, where), where);
+        if (!idx.has("manifest.json") && idx.has("index.json")) return ociOnly(tmp);
         List<Image> images = new ArrayList<>();
         int n = 0;
-        for (Image i : read(TarIndex.of(Source.readable(file, where), where), where)) {
+        for (Image i : read(idx, where)) {
             List<String> tags = i.names().stream().map(ImageRef::stored).toList();
             boolean chosen = ref == null || ref.equals("@" + n) || !ref.startsWith("@") && tags.contains(ImageRef.stored(ref));
             n++;
             if (chosen) images.add(i.named(ref == null || ref.startsWith("@") ? tags : List.of(ImageRef.stored(ref))));
         }
         if (images.isEmpty()) throw Fail.die("No image [" + (ref == null ? "" : ref) + "] in [" + where + "]");
+        return images;
+    }
+
+    /**
+     * A docker save archive holding only its OCI layout (docker 25+ writes both shapes, and
+     * manifest.json is read first, as docker load does): names from the index's annotations.
+     */
+    private List<Image> ociOnly(Path tmp) {
+        List<Image> images = new ArrayList<>();
+        for (Image i : OciLayout.archive(file, null, where).images(tmp))
+            if (ref == null) images.add(i);
+            else if (i.names().contains(ImageRef.stored(ref))) images.add(i.named(List.of(ImageRef.stored(ref))));
+        if (images.isEmpty()) throw Fail.die("No image [" + ref + "] in [" + where + "]");
         return images;
     }
 
@@ -59,21 +69,11 @@ record DockerArchive(Path file, String ref, String where) implements Source {
         for (int i = 0; i < diffIds.size(); i++) {
             String file = files.get(i).asText();
             Opener raw = idx.opener(file);
-            layers.add(new Layer(diffIds.get(i), diffIds.get(i), -1, () -> decompressed(raw.open()), where + ": " + file));
+            layers.add(new Layer(diffIds.get(i), diffIds.get(i), -1, () -> Compression.decompressed(raw.open()), where + ": " + file));
         }
         return new Image(names, config, Image.created(config, where), null, layers, where);
     }
 
-    /** gzip and bzip2 streams decompressed, others as they are. */
-    private static InputStream decompressed(InputStream raw) throws IOException {
-        InputStream in = new BufferedInputStream(raw, 1 << 16);
-        in.mark(4);
-        byte[] m = in.readNBytes(3);
-        in.reset();
-        if (m.length == 3 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b && m[2] == 8) return new GZIPInputStream(in, 1 << 16);
-        if (m.length == 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') return new BZip2CompressorInputStream(in, true);
-        return in;
-    }
 
     @Override
     public String toString() {

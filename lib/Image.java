@@ -12,12 +12,18 @@ import java.util.List;
  * creation time, its manifest bytes (null: the store generates one, as for a docker-archive),
  * its layers base first, and where it is, for messages.
  */
-record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Layer> layers, String where) {
+record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Layer> layers, String where,
+             byte[] toplevel) {
+    /** toplevel: the index the manifest was chosen from (skopeo keeps it too), or null. */
+    Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Layer> layers, String where) {
+        this(names, config, created, manifest, layers, where, null);
+    }
+
     /** Small files of a source (configs, manifests, indexes) are read whole, up to this size. */
     static final int SMALL = 16 << 20;
 
     Image named(List<String> other) {
-        return new Image(other, config, created, manifest, layers, where);
+        return new Image(other, config, created, manifest, layers, where, toplevel);
     }
 
     /** The diff IDs of an image config (rootfs.diff_ids), base first. */

@@ -14,7 +14,7 @@ import java.util.*;
  */
 final class JsonValue implements Iterable<JsonValue> {
     private static final JsonFactory FACTORY = new JsonFactory();
-    private static final JsonValue MISSING = new JsonValue(null);
+    static final JsonValue MISSING = new JsonValue(null);
     private final Object value; // Map<String, JsonValue>, List<JsonValue>, String, Number, Boolean or null
 
     private JsonValue(Object value) {

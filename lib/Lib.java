@@ -3,6 +3,8 @@ package lib;
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.zeroturnaround:zt-exec:1.12
 //DEPS org.apache.commons:commons-compress:1.28.0
+//DEPS com.github.luben:zstd-jni:1.5.7-28
+//DEPS org.tukaani:xz:1.12
 //DEPS com.fasterxml.jackson.core:jackson-core:2.21.3
 //DEPS org.slf4j:slf4j-nop:1.7.36
 //SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
@@ -12,6 +14,7 @@ package lib;
 //SOURCES TarIndex.java GoJson.java GoPath.java Progress.java
 //SOURCES Opener.java CountingInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
 //SOURCES Source.java DaemonSource.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
+//SOURCES Compression.java Platform.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

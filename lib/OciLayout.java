@@ -54,13 +54,17 @@ final class OciLayout implements Source {
         for (JsonValue d : index.path("manifests")) {
             String refName = d.path("annotations").path(REF_NAME).asText(null);
             if (ref != null && !ref.equals(refName)) continue;
-            images.add(image(d, name(d, ref != null ? ref : refName)));
+            String containerd = d.path("annotations").path("io.containerd.image.name").asText(null);
+            images.add(image(d, ref == null && containerd != null ? ImageRef.stored(containerd) : name(d, ref != null ? ref : refName)));
         }
         if (images.isEmpty()) throw Fail.die("No image [" + (ref == null ? "" : ref) + "] in [" + where + "]");
         return images;
     }
 
-    /** The store name of an image: its reference when it is NAME:TAG, else the containerd name annotation. */
+    /**
+     * The store name of an image: the reference asked for; else the containerd name annotation
+     * (docker save writes a bare tag as the reference name), else the reference name.
+     */
     private String name(JsonValue d, String refName) {
         try {
             if (refName != null) return ImageRef.stored(refName);
@@ -77,9 +81,15 @@ final class OciLayout implements Source {
         Digest mdigest = digest(desc.path("digest").asText());
         byte[] manifest = verified(blobs.read(mdigest.blobPath(), "manifest"), mdigest);
         JsonValue m = Image.json(manifest, where + ": manifest " + mdigest);
-        String type = m.path("mediaType").asText(desc.path("mediaType").asText(""));
-        if (type.contains("index") || type.contains("manifest.list") || m.has("manifests"))
-            throw Fail.die("Manifest lists are not supported [" + where + ": " + mdigest + "]");
+        byte[] toplevel = null; // an index or manifest list: its manifest for the wanted platform (Platform)
+        for (int depth = 0; Platform.isIndex(m, desc); depth++) {
+            if (depth == 8) throw Fail.die("Indexes nested too deep [" + where + ": " + mdigest + "]");
+            if (toplevel == null) toplevel = manifest;
+            mdigest = digest(Platform.wanted.choose(Platform.entries(m), where + ": " + mdigest).digest());
+            manifest = verified(blobs.read(mdigest.blobPath(), "manifest"), mdigest);
+            m = Image.json(manifest, where + ": manifest " + mdigest);
+            desc = JsonValue.MISSING;
+        }
         Digest cdigest = digest(m.path("config").path("digest").asText());
         byte[] config = verified(blobs.read(cdigest.blobPath(), "config"), cdigest);
         List<Digest> diffIds = Image.diffIds(config, where);
@@ -91,7 +101,7 @@ final class OciLayout implements Source {
             layers.add(new Layer(diffIds.get(i), digest, descs.get(i).path("size").asLong(-1), blobs.opener(digest),
                     where + ": " + digest.blobPath()));
         }
-        return new Image(List.of(name), config, Image.created(config, where), manifest, layers, where);
+        return new Image(List.of(name), config, Image.created(config, where), manifest, layers, where, toplevel);
     }
 
     private Digest digest(String s) {

@@ -4,8 +4,6 @@ import java.io.*;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.*;
-import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
 /**
  * One layer blob into the output tar, read once as a stream: its files become the entries of
@@ -54,10 +52,10 @@ final class OverlayLayer {
     private Result apply(Layer blob, InputStream raw) throws IOException {
         MessageDigest blobSha = Digest.newSha256(), diffSha = Digest.newSha256();
         CountingInput blobIn = new CountingInput(new DigestInputStream(raw, blobSha));
-        int compression = compression(blobIn);
+        Compression compression = Compression.detect(blobIn);
         // uncompressed, the layer is the blob: one digest serves both
-        CountingInput plain = compression == 0 ? blobIn
-                : new CountingInput(new DigestInputStream(decompress(blobIn, compression), diffSha));
+        CountingInput plain = compression == Compression.NONE ? blobIn
+                : new CountingInput(new DigestInputStream(compression.open(blobIn), diffSha));
         TarReader r = new TarReader(plain);
         try {
             for (TarReader.Header h = r.next(); h != null; h = r.next()) {
@@ -72,9 +70,9 @@ final class OverlayLayer {
         } catch (IOException e) {
             throw damaged(blob, e, plain, blobIn, blobSha, diffSha);
         }
-        Digest blobDigest = Digest.of(blobSha), diffDigest = compression == 0 ? blobDigest : Digest.of(diffSha);
+        Digest blobDigest = Digest.of(blobSha), diffDigest = compression == Compression.NONE ? blobDigest : Digest.of(diffSha);
         check(blob, blobDigest, blobIn.count, diffDigest);
-        return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression, uids, gids, split.finish());
+        return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression.code, uids, gids, split.finish());
     }
 
     /** A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob). */
@@ -232,27 +230,5 @@ final class OverlayLayer {
             if (copy) out.write(buf, 0, n);
         }
         return crc.sum();
-    }
-
-    /** containers/storage's compression codes: 0 none, 1 bzip2, 2 gzip (3 xz, 4 zstd: not supported). */
-    private static int compression(InputStream in) throws IOException {
-        in.mark(8);
-        byte[] m = in.readNBytes(6);
-        in.reset();
-        if (m.length >= 3 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b && m[2] == 8) return 2;
-        if (m.length >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') return 1;
-        if (m.length >= 6 && (m[0] & 0xff) == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z' && m[5] == 0)
-            throw new IOException("xz compressed layers are not supported");
-        if (m.length >= 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5 && (m[2] & 0xff) == 0x2f && (m[3] & 0xff) == 0xfd)
-            throw new IOException("zstd compressed layers are not supported");
-        return 0;
-    }
-
-    private static InputStream decompress(InputStream in, int compression) throws IOException {
-        return switch (compression) {
-            case 2 -> new GZIPInputStream(in, 1 << 16);
-            case 1 -> new BZip2CompressorInputStream(in, true);
-            default -> in;
-        };
     }
 }

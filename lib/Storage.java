@@ -166,6 +166,7 @@ public final class Storage {
             StorageJson.Image img = byId.get(id);
             LinkedHashMap<String, byte[]> bigData = img != null ? img.bigData() : new LinkedHashMap<>();
             bigData.put(Digest.of(src.config()).toString(), src.config());
+            if (src.toplevel() != null) bigData.put("manifest-" + Digest.of(src.toplevel()), src.toplevel()); // the index it was chosen from
             bigData.put("manifest-" + md, manifest);
             bigData.put("manifest", manifest);
             bigData.put("signature-" + md.hex(), new byte[0]);
@@ -173,7 +174,9 @@ public final class Storage {
             List<String> history = img != null ? img.history() : new ArrayList<>();
             OffsetDateTime created = img != null ? img.created() : src.created();
             String top = chain.isEmpty() ? null : chain.get(chain.size() - 1);
-            byId.put(id, new StorageJson.Image(id, md.toString(), names, history, top, StorageJson.metadata(md.toString()), bigData, created));
+            // skopeo records the index (the top-level manifest) as the image's digest, the signatures under the instance's
+            String digest = (src.toplevel() != null ? Digest.of(src.toplevel()) : md).toString();
+            byId.put(id, new StorageJson.Image(id, digest, names, history, top, StorageJson.metadata(md.toString()), bigData, created));
             for (String name : src.names()) {
                 for (StorageJson.Image other : byId.values()) other.names().remove(name);
                 names.add(0, name);

@@ -36,6 +36,11 @@ final class TarIndex {
         return idx;
     }
 
+    /** Is there a regular member of this name (through links)? */
+    boolean has(String name) {
+        return resolve(name) != null;
+    }
+
     /** The body of a (small) member; dies when it is missing or larger than max. */
     byte[] read(String name, int max) {
         Item it = need(name);
