@@ -29,6 +29,9 @@ final class OverlayLayer {
     private final TarSplit split = new TarSplit();
     private final byte[] buf = new byte[1 << 16];
     private TarWriter.Entry pendingDir; // held back one entry: its opaque marker usually follows it
+    private final GnuTarFixes.LateFolders late = new GnuTarFixes.LateFolders();
+    private final GnuTarFixes.Inodes inodes = new GnuTarFixes.Inodes();
+    private long entries; // headers read so far: the number of the current one
 
     private OverlayLayer(TarWriter out, TarWriter.Entry root, long time) {
         this.out = out;
@@ -64,6 +67,7 @@ final class OverlayLayer {
                 split.segment(r.rawBytes());
                 logIds(h);
                 entry(h, r);
+                entries++;
             }
             flushDir();
             split.segment(r.rawBytes());
@@ -74,6 +78,7 @@ final class OverlayLayer {
         }
         String blobDigest = hex(blobSha), diffDigest = compression == 0 ? blobDigest : hex(diffSha);
         check(blob, blobDigest, blobIn.count, diffDigest);
+        fixes(blob);
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression, uids, gids, split.finish());
     }
 
@@ -139,12 +144,19 @@ final class OverlayLayer {
         claim(path, h.isDir() ? 'd' : 'f');
         switch (h.type) {
             case '0' -> {
-                out.put(entry(path, (byte) '0', h, "", h.size));
+                TarWriter.Entry e = entry(path, (byte) '0', h, "", h.size);
+                emit(e);
+                inodes.file(path, e, entries);
                 return body(r, true);
             }
             case '5' -> pendingDir = entry(path + "/", (byte) '5', h, "", 0);
-            case '2', '3', '4', '6' -> out.put(entry(path, h.type, h, h.linkname, 0));
-            case '1' -> out.put(entry(path, h.type, h, prefix + hardLinkTarget(h.linkname), 0));
+            case '2', '3', '4', '6' -> emit(entry(path, h.type, h, h.linkname, 0));
+            case '1' -> {
+                String target = hardLinkTarget(h.linkname);
+                TarWriter.Entry e = entry(path, h.type, h, prefix + target, 0);
+                emit(e);
+                inodes.link(path, target, e);
+            }
             default -> throw new IOException("unsupported entry type '" + (char) h.type + "' [" + h.name + "]");
         }
         return null;
@@ -163,7 +175,7 @@ final class OverlayLayer {
     private void whiteout(String path, TarReader.Header h) throws IOException {
         parents(path);
         claim(path, 'w');
-        out.put(new TarWriter.Entry(prefix + path, (byte) '3', 0, h.uid, h.gid, h.mtime, h.mtimeNanos, "", 0, 0, 0,
+        emit(new TarWriter.Entry(prefix + path, (byte) '3', 0, h.uid, h.gid, h.mtime, h.mtimeNanos, "", 0, 0, 0,
                 new TreeMap<>()));
     }
 
@@ -195,7 +207,48 @@ final class OverlayLayer {
             d = new TarWriter.Entry(d.path(), d.type(), d.mode(), d.uid(), d.gid(), d.mtime(), d.nanos(), d.link(),
                     d.size(), d.major(), d.minor(), x);
         }
-        out.put(d);
+        emit(d);
+    }
+
+    /** Every entry of the layer goes out here: GNU tar's folder times are followed on the way. */
+    private void emit(TarWriter.Entry e) throws IOException {
+        out.put(e);
+        String p = pathOf(e);
+        if (!p.equals(".")) late.entry(p, e.type() == '5');
+    }
+
+    /**
+     * At the end of the layer, what GNU tar would otherwise unpack differently from containers/storage:
+     * files whose inode a hard-link header changed (written again from a second read of the blob, with
+     * their links), then folders that got children after GNU tar had set their time.
+     */
+    private void fixes(Sources.Blob blob) throws IOException {
+        SortedMap<Long, String> again = inodes.changed();
+        if (!again.isEmpty()) rewrite(blob, again);
+        for (String d : new ArrayList<>(late.late())) {
+            TarWriter.Entry e = dirs.get(d);
+            if (e != null) emitDir(e);
+        }
+    }
+
+    /** The files numbered in `again` (entry number -> path), read again from the blob, each followed by its links. */
+    private void rewrite(Sources.Blob blob, SortedMap<Long, String> again) throws IOException {
+        try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
+            TarReader r = new TarReader(decompress(raw, compression(raw)));
+            long n = 0;
+            for (TarReader.Header h = r.next(); h != null && !again.isEmpty(); h = r.next(), n++) {
+                r.rawBytes(); // the record was taken on the first read
+                String path = again.remove(n);
+                if (path == null) continue;
+                TarWriter.Entry f = inodes.state(path);
+                emit(f);
+                body(r, true);
+                for (String l : inodes.links(path))
+                    emit(new TarWriter.Entry(prefix + l, (byte) '1', f.mode(), f.uid(), f.gid(), f.mtime(), f.nanos(),
+                            f.path(), 0, 0, 0, f.xattrs()));
+            }
+        }
+        if (!again.isEmpty()) throw new IOException("the layer changed between two reads");
     }
 
     /** Folders a path needs that the layer did not list yet: created as root, 0755, as MkdirAll does. */
@@ -223,9 +276,26 @@ final class OverlayLayer {
             throw new IOException("conflicting entries for [" + path + "]");
     }
 
-    private TarWriter.Entry entry(String path, byte type, TarReader.Header h, String link, long size) {
+    private TarWriter.Entry entry(String path, byte type, TarReader.Header h, String link, long size) throws IOException {
         return new TarWriter.Entry(prefix + path, type, (int) (h.mode & 07777), h.uid, h.gid, h.mtime, h.mtimeNanos,
-                link, size, h.devmajor, h.devminor, h.xattrs);
+                link, size, h.devmajor, h.devminor, xattrs(h, type));
+    }
+
+    /**
+     * The xattrs containers/storage sets: Go's tar reader drops those with an empty value (the
+     * tar-split record keeps them), and the kernel refuses user.* ones on anything but files and
+     * folders, so containers/storage fails on them: refused here too.
+     */
+    static SortedMap<String, String> xattrs(TarReader.Header h, byte type) throws IOException {
+        SortedMap<String, String> x = new TreeMap<>(h.xattrs);
+        x.values().removeIf(String::isEmpty);
+        boolean special = type == '2' || type == '3' || type == '4' || type == '6';
+        for (String k : x.keySet()) {
+            if (special && k.startsWith("user."))
+                throw new IOException("extended attribute [" + k + "] on [" + h.name + "], which is not a file or folder"
+                        + " (the kernel refuses user.* attributes there)");
+        }
+        return x;
     }
 
     private String pathOf(TarWriter.Entry d) {
