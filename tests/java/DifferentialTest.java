@@ -40,7 +40,10 @@ class DifferentialTest {
         int refused = 0;
         for (long seed : seeds) {
             String d = compare(seed);
-            if (d == null) continue;
+            if (d == null) {
+                System.err.println("DIFF seed " + seed + ": same");
+                continue;
+            }
             if (d.startsWith("refused")) {
                 System.err.println("DIFF seed " + seed + " " + d);
                 refused++;
