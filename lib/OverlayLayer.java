@@ -266,7 +266,9 @@ final class OverlayLayer {
     }
 
     private TarWriter.Entry implicitDir(String dir) {
-        return new TarWriter.Entry(prefix + dir + "/", (byte) '5', 0755, 0, 0, time, 0, "", 0, 0, 0, new TreeMap<>());
+        TarWriter.Entry parent = dirs.get(GoPath.dir(dir));
+        int setgid = parent != null && (parent.mode() & 02000) != 0 ? 02000 : 0; // mkdir keeps a setgid parent's bit
+        return new TarWriter.Entry(prefix + dir + "/", (byte) '5', 0755 | setgid, 0, 0, time, 0, "", 0, 0, 0, new TreeMap<>());
     }
 
     /** Records what a path is; a second entry for the same path is only allowed folder over folder. */

@@ -115,6 +115,26 @@ class GnuTarFixesTest {
                 "5 D/a/ 755 0"); // the folder again: GNU tar sets its time after the late children
     }
 
+    /** A folder containers/storage makes for a path (MkdirAll) keeps the setgid bit of its parent, as mkdir does. */
+    @Test
+    void aFolderImpliedUnderASetgidFolderIsSetgid() throws IOException {
+        ByteArrayOutputStream layer = new ByteArrayOutputStream();
+        try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(layer)) {
+            put(t, "s/", (byte) '5', 02775, 0, null, "");
+            put(t, "s/a/f", (byte) '0', 0644, 0, null, "f\n");
+        }
+        byte[] bytes = layer.toByteArray();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        TarWriter w = new TarWriter(out);
+        TarWriter.Entry root = TarWriter.Entry.dir("D/", 0555, 0, 0, 1);
+        OverlayLayer.write(new Sources.Blob(null, -1, Digests.sha256(bytes), () -> new ByteArrayInputStream(bytes), "test"), root, 1, w);
+        w.finish();
+        Map<String, Long> modes = new LinkedHashMap<>();
+        TarReader r = new TarReader(new ByteArrayInputStream(out.toByteArray()));
+        for (TarReader.Header h = r.next(); h != null; h = r.next()) modes.put(h.name, h.mode);
+        assertThat(modes).containsExactly(Map.entry("D/s/", 02775L), Map.entry("D/s/a/", 02755L), Map.entry("D/s/a/f", 0644L));
+    }
+
     private static void put(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t, String name, byte type,
                             int mode, int uid, String link, String body) throws IOException {
         var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name, type);
