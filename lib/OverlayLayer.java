@@ -27,6 +27,9 @@ final class OverlayLayer {
     private final TarSplit split = new TarSplit();
     private final byte[] buf = new byte[1 << 16];
     private TarWriter.Entry pendingDir; // held back one entry: its opaque marker usually follows it
+    private final GnuTarFixes.LateFolders late = new GnuTarFixes.LateFolders();
+    private final GnuTarFixes.Inodes inodes = new GnuTarFixes.Inodes();
+    private long entries; // headers read so far: the number of the current one
 
     private OverlayLayer(TarWriter out, TarWriter.Entry root, long time) {
         this.out = out;
@@ -62,6 +65,7 @@ final class OverlayLayer {
                 split.segment(r.rawBytes());
                 logIds(h);
                 entry(h, r);
+                entries++;
             }
             flushDir();
             split.segment(r.rawBytes());
@@ -72,6 +76,7 @@ final class OverlayLayer {
         }
         Digest blobDigest = Digest.of(blobSha), diffDigest = compression == Compression.NONE ? blobDigest : Digest.of(diffSha);
         check(blob, blobDigest, blobIn.count, diffDigest);
+        fixes(blob);
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression.code, uids, gids, split.finish());
     }
 
@@ -133,12 +138,19 @@ final class OverlayLayer {
         claim(path, h.isDir() ? 'd' : 'f');
         switch (h.type) {
             case '0' -> {
-                out.put(entry(path, (byte) '0', h, "", h.size));
+                TarWriter.Entry e = entry(path, (byte) '0', h, "", h.size);
+                emit(e);
+                inodes.file(path, e, entries);
                 return body(r, true);
             }
             case '5' -> pendingDir = entry(path + "/", (byte) '5', h, "", 0);
-            case '2', '3', '4', '6' -> out.put(entry(path, h.type, h, h.linkname, 0));
-            case '1' -> out.put(entry(path, h.type, h, prefix + hardLinkTarget(h.linkname), 0));
+            case '2', '3', '4', '6' -> emit(entry(path, h.type, h, h.linkname, 0));
+            case '1' -> {
+                String target = hardLinkTarget(h.linkname);
+                TarWriter.Entry e = entry(path, h.type, h, prefix + target, 0);
+                emit(e);
+                inodes.link(path, target, e);
+            }
             default -> throw new IOException("unsupported entry type '" + (char) h.type + "' [" + h.name + "]");
         }
         return null;
@@ -157,7 +169,7 @@ final class OverlayLayer {
     private void whiteout(String path, TarReader.Header h) throws IOException {
         parents(path);
         claim(path, 'w');
-        out.put(TarWriter.Entry.of(prefix + path, (byte) '3').withOwner(h.uid, h.gid).withMtime(h.mtime, h.mtimeNanos));
+        emit(TarWriter.Entry.of(prefix + path, (byte) '3').withOwner(h.uid, h.gid).withMtime(h.mtime, h.mtimeNanos));
     }
 
     /** `.wh..wh..opq`: the folder hides what the layers below have in it. */
@@ -183,7 +195,48 @@ final class OverlayLayer {
         String path = pathOf(d);
         dirs.put(path, d);
         if (opaque.contains(path)) d = d.withXattr("trusted.overlay.opaque", "y");
-        out.put(d);
+        emit(d);
+    }
+
+    /** Every entry of the layer goes out here: GNU tar's folder times are followed on the way. */
+    private void emit(TarWriter.Entry e) throws IOException {
+        out.put(e);
+        String p = pathOf(e);
+        if (!p.equals(".")) late.entry(p, e.type() == '5');
+    }
+
+    /**
+     * At the end of the layer, what GNU tar would otherwise unpack differently from containers/storage:
+     * files whose inode a hard-link header changed (written again from a second read of the blob, with
+     * their links), then folders that got children after GNU tar had set their time.
+     */
+    private void fixes(Layer blob) throws IOException {
+        SortedMap<Long, String> again = inodes.changed();
+        if (!again.isEmpty()) rewrite(blob, again);
+        for (String d : new ArrayList<>(late.late())) {
+            TarWriter.Entry e = dirs.get(d);
+            if (e != null) emitDir(e);
+        }
+    }
+
+    /** The files numbered in `again` (entry number -> path), read again from the blob, each followed by its links. */
+    private void rewrite(Layer blob, SortedMap<Long, String> again) throws IOException {
+        try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
+            TarReader r = new TarReader(Compression.detect(raw).open(raw));
+            long n = 0;
+            for (TarReader.Header h = r.next(); h != null && !again.isEmpty(); h = r.next(), n++) {
+                r.rawBytes(); // the record was taken on the first read
+                String path = again.remove(n);
+                if (path == null) continue;
+                TarWriter.Entry f = inodes.state(path);
+                emit(f);
+                body(r, true);
+                for (String l : inodes.links(path))
+                    emit(TarWriter.Entry.of(prefix + l, (byte) '1').withMode(f.mode()).withOwner(f.uid(), f.gid())
+                            .withMtime(f.mtime(), f.nanos()).withLink(f.path()).withXattrs(f.xattrs()));
+            }
+        }
+        if (!again.isEmpty()) throw new IOException("the layer changed between two reads");
     }
 
     /** Folders a path needs that the layer did not list yet: created as root, 0755, as MkdirAll does. */
@@ -201,7 +254,9 @@ final class OverlayLayer {
     }
 
     private TarWriter.Entry implicitDir(String dir) {
-        return TarWriter.Entry.dir(prefix + dir, 0755, 0, 0, time);
+        TarWriter.Entry parent = dirs.get(GoPath.dir(dir));
+        int setgid = parent != null && (parent.mode() & 02000) != 0 ? 02000 : 0; // mkdir keeps a setgid parent's bit
+        return TarWriter.Entry.dir(prefix + dir, 0755 | setgid, 0, 0, time);
     }
 
     /** Records what a path is; a second entry for the same path is only allowed folder over folder. */
@@ -211,9 +266,27 @@ final class OverlayLayer {
             throw new IOException("conflicting entries for [" + path + "]");
     }
 
-    private TarWriter.Entry entry(String path, byte type, TarReader.Header h, String link, long size) {
+    private TarWriter.Entry entry(String path, byte type, TarReader.Header h, String link, long size) throws IOException {
         return TarWriter.Entry.of(prefix + path, type).withMode((int) (h.mode & 07777)).withOwner(h.uid, h.gid)
-                .withMtime(h.mtime, h.mtimeNanos).withLink(link).withSize(size).withDevice(h.devmajor, h.devminor).withXattrs(h.xattrs);
+                .withMtime(h.mtime, h.mtimeNanos).withLink(link).withSize(size).withDevice(h.devmajor, h.devminor)
+                .withXattrs(xattrs(h, type));
+    }
+
+    /**
+     * The xattrs containers/storage sets: Go's tar reader drops those with an empty value (the
+     * tar-split record keeps them), and the kernel refuses user.* ones on anything but files and
+     * folders, so containers/storage fails on them: refused here too.
+     */
+    static SortedMap<String, String> xattrs(TarReader.Header h, byte type) throws IOException {
+        SortedMap<String, String> x = new TreeMap<>(h.xattrs);
+        x.values().removeIf(String::isEmpty);
+        boolean special = type == '2' || type == '3' || type == '4' || type == '6';
+        for (String k : x.keySet()) {
+            if (special && k.startsWith("user."))
+                throw new IOException("extended attribute [" + k + "] on [" + h.name + "], which is not a file or folder"
+                        + " (the kernel refuses user.* attributes there)");
+        }
+        return x;
     }
 
     private String pathOf(TarWriter.Entry d) {
