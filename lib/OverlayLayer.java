@@ -77,19 +77,33 @@ final class OverlayLayer {
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression, uids, gids, split.finish());
     }
 
-    /** A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob). */
+    /**
+     * A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob).
+     * Only a little more is read to learn that (bounded work: a gzip bomb is not decompressed to its end).
+     */
     private static IOException damaged(Sources.Blob blob, IOException e, InputStream plain, InputStream blobIn,
                                        MessageDigest blobSha, MessageDigest diffSha) {
+        boolean byBlob = blob.digest() != null || plain == blobIn;
         try {
-            plain.transferTo(OutputStream.nullOutputStream());
-            blobIn.transferTo(OutputStream.nullOutputStream());
+            if (!drained(byBlob ? blobIn : plain)) return e;
         } catch (IOException ignored) {
             return e; // the stream itself is broken (truncated compression...): report what failed first
         }
-        String got = blob.digest() != null || plain == blobIn ? hex(blobSha) : hex(diffSha);
+        String got = byBlob ? hex(blobSha) : hex(diffSha);
         String want = blob.digest() != null ? blob.digest() : blob.diffId();
         if (want.equals(got)) return e;
         return new IOException("digest mismatch: expected " + want + ", got " + got + " (" + e.getMessage() + ")");
+    }
+
+    /** Reads the rest of a damaged stream when it is short (16 MB); false when there is more. */
+    private static boolean drained(InputStream in) throws IOException {
+        byte[] b = new byte[1 << 16];
+        for (long left = 16 << 20; left > 0; ) {
+            int n = in.read(b, 0, (int) Math.min(b.length, left));
+            if (n < 0) return true;
+            left -= n;
+        }
+        return in.read() < 0;
     }
 
     private static String hex(MessageDigest d) {
@@ -113,6 +127,7 @@ final class OverlayLayer {
     }
 
     private void entry(TarReader.Header h, TarReader r) throws IOException {
+        refuse(h);
         if (h.name.startsWith("/")) throw new IOException("absolute path [" + h.name + "]");
         if (Arrays.asList(h.name.split("/")).contains("..")) throw new IOException("path with .. [" + h.name + "]");
         String path = GoPath.clean(h.name);
@@ -124,12 +139,30 @@ final class OverlayLayer {
         } else if (base.equals(".wh..wh..opq")) {
             opaque(dir);
         } else if (base.startsWith(".wh.")) {
+            if (base.equals(".wh.") || base.equals(".wh..") || base.equals(".wh..."))
+                throw new IOException("whiteout of nothing, . or .. [" + h.name + "]");
             whiteout(dir.equals(".") ? base.substring(4) : dir + "/" + base.substring(4), h);
         } else {
             crc = put(path, h, r);
         }
         if (h.size > 0 && crc == null) crc = body(r, false); // tar-split reads every body, even one it drops
         split.file(h.name, h.size, h.size > 0 ? crc : null);
+    }
+
+    static final long MAX_ID = 0xfffffffeL; // uid_t -1 is "no change": containers/storage refuses it and beyond
+    static final int MAX_NAME = 255, MAX_PATH = 4096; // NAME_MAX and PATH_MAX: what the VM could not unpack
+
+    /** What Go's archive/tar and containers/storage would not unpack; cheap, one pass over the name. */
+    private static void refuse(TarReader.Header h) throws IOException {
+        if (h.name.length() > MAX_PATH || h.linkname.length() > MAX_PATH)
+            throw new IOException("path longer than " + MAX_PATH + " bytes [" + h.name.substring(0, Math.min(h.name.length(), 80)) + "...]");
+        if (h.uid < 0 || h.uid > MAX_ID || h.gid < 0 || h.gid > MAX_ID)
+            throw new IOException("uid or gid out of range (" + h.uid + ":" + h.gid + ") [" + h.name + "]");
+        int len = 0;
+        for (int i = 0; i < h.name.length(); i++) {
+            len = h.name.charAt(i) == '/' ? 0 : len + 1;
+            if (len > MAX_NAME) throw new IOException("name longer than " + MAX_NAME + " bytes [" + h.name + "]");
+        }
     }
 
     /** A file, folder, link or device of the layer; returns the CRC of its body when it has one. */
@@ -144,7 +177,10 @@ final class OverlayLayer {
             }
             case '5' -> pendingDir = entry(path + "/", (byte) '5', h, "", 0);
             case '2', '3', '4', '6' -> out.put(entry(path, h.type, h, h.linkname, 0));
-            case '1' -> out.put(entry(path, h.type, h, prefix + hardLinkTarget(h.linkname), 0));
+            case '1' -> {
+                if (GoPath.clean(h.linkname).equals(path)) throw new IOException("hard link to itself [" + h.name + "]");
+                out.put(entry(path, h.type, h, prefix + hardLinkTarget(h.linkname), 0));
+            }
             default -> throw new IOException("unsupported entry type '" + (char) h.type + "' [" + h.name + "]");
         }
         return null;
@@ -198,18 +234,24 @@ final class OverlayLayer {
         out.put(d);
     }
 
-    /** Folders a path needs that the layer did not list yet: created as root, 0755, as MkdirAll does. */
+    /** Folders a path needs that the layer did not list yet: created as root, 0755, as MkdirAll does (no recursion). */
     private void parents(String path) throws IOException {
+        List<String> missing = new ArrayList<>(); // deepest first
         String dir = GoPath.dir(path);
-        Character k = kinds.get(dir);
-        if (k != null) {
-            if (k != 'd') throw new IOException("[" + path + "] is inside [" + dir + "], which is not a folder");
-            return;
+        Character k;
+        while ((k = kinds.get(dir)) == null) {
+            missing.add(dir);
+            dir = GoPath.dir(dir);
         }
-        parents(dir);
-        kinds.put(dir, 'd');
-        flushDir();
-        emitDir(implicitDir(dir));
+        if (k != 'd') {
+            String child = missing.isEmpty() ? path : missing.get(missing.size() - 1);
+            throw new IOException("[" + child + "] is inside [" + dir + "], which is not a folder");
+        }
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            kinds.put(missing.get(i), 'd');
+            flushDir();
+            emitDir(implicitDir(missing.get(i)));
+        }
     }
 
     private TarWriter.Entry implicitDir(String dir) {

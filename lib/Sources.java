@@ -199,6 +199,8 @@ final class Sources {
             private Path path(String digest, String what) {
                 Path p = digest.equals("index.json") ? dir.resolve("index.json") : dir.resolve(blobPath(digest, where));
                 if (!Files.isReadable(p)) throw Fail.die("Missing " + what + " [" + p + "] in [" + where + "]");
+                // a FIFO or a link to /dev/zero would hang or never end: refused before reading
+                if (!Files.isRegularFile(p)) throw Fail.die("Not a regular file: " + what + " [" + p + "] in [" + where + "]");
                 return p;
             }
         };
