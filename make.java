@@ -66,6 +66,7 @@ public class make implements Callable<Integer> {
     @Override
     public Integer call() {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
+        if (tar == null) Output.checkFolder(Path.of(out).getParent()); // not named by the user: it must be private
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
         List<String> all = new ArrayList<>();
         if (!noPause) all.add(pause);
@@ -144,18 +145,10 @@ public class make implements Callable<Integer> {
                 return;
             }
             if ("-".equals(out)) {
-                Storage.write(sources, Exec.stdout());
+                Storage.write(sources, Output.stdout());
                 return;
             }
-            Path target = Path.of(out);
-            mkdirs(target.toAbsolutePath().getParent());
-            Path partial = Temp.partial(target);
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16)) {
-                Storage.write(sources, os);
-            } catch (IOException e) {
-                throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
-            }
-            Temp.commit(partial, target);
+            Output.write(Path.of(out), null, os -> Storage.write(sources, os));
         } finally {
             Temp.delete(tmp);
         }
@@ -257,20 +250,14 @@ public class make implements Callable<Integer> {
             List<String> argv = List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
                     "-C", tmp.toString(), "-cf", "-", "var");
             if ("-".equals(out)) {
-                Exec.of(argv).fails("tar", out).out(Exec.stdout()).changes().run();
+                Exec.of(argv).fails("tar", out).out(Output.stdout()).changes().run();
                 return;
             }
-            Path target = Path.of(out);
-            Path partial = Temp.partial(target);
-            mkdirs(target.toAbsolutePath().getParent());
-            try (var os = Files.newOutputStream(partial)) {
-                Exec.of(argv).fails("tar", out).out(os).changes().run();
-            } catch (java.io.IOException e) {
-                throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
+            if (Exec.dryRun) {
+                Exec.of(argv).changes().run(); // printed only
+                return;
             }
-            if (Exec.dryRun) return;
-            if (user != null) Exec.of("chown", user + ":", partial.toString()).fails("chown", user).run();
-            Temp.commit(partial, target);
+            Output.write(Path.of(out), user, os -> Exec.of(argv).fails("tar", out).out(os).changes().run());
         }
     }
 }

@@ -51,6 +51,13 @@ final class OverlayLayer {
         }
     }
 
+    /** Reads a layer file through every check of write(), writing nothing: what mkimage --output hands on is checked too. */
+    static void check(java.nio.file.Path layer, String diffId, String where) {
+        TarWriter.Entry root = TarWriter.Entry.dir("x/", 0555, 0, 0, 0);
+        write(new Sources.Blob(diffId, -1, diffId, () -> java.nio.file.Files.newInputStream(layer), where), root, 0,
+                new TarWriter(OutputStream.nullOutputStream()));
+    }
+
     private Result apply(Sources.Blob blob, InputStream raw) throws IOException {
         MessageDigest blobSha = Digests.newSha256(), diffSha = Digests.newSha256();
         CountingInput blobIn = new CountingInput(new DigestInputStream(raw, blobSha));

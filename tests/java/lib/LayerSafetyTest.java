@@ -12,12 +12,14 @@ import org.junit.jupiter.api.Test;
  * Hostile layer entries, refused as Go's archive/tar and containers/storage refuse them, with bounded
  * work: each layer is built here byte by byte (no fixtures) and read by OverlayLayer in-process.
  */
-class LayerSafetyTest {
+public class LayerSafetyTest {
     /** A hand-made tar: headers with any field, PAX records with any bytes. */
-    static final class Raw {
+    public static final class Raw {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        Raw entry(String name, char type, long size, String link, long uid, long gid) {
+        public Raw() {}
+
+        public Raw entry(String name, char type, long size, String link, long uid, long gid) {
             byte[] h = new byte[512];
             put(h, 0, name, 100);
             put(h, 100, "0000644", 8);
@@ -37,20 +39,20 @@ class LayerSafetyTest {
             return this;
         }
 
-        Raw file(String name, String body) {
+        public Raw file(String name, String body) {
             byte[] b = body.getBytes(StandardCharsets.ISO_8859_1);
             entry(name, '0', b.length, "", 0, 0);
             return body(b);
         }
 
-        Raw body(byte[] b) {
+        public Raw body(byte[] b) {
             out.writeBytes(b);
             out.writeBytes(new byte[(512 - b.length % 512) % 512]);
             return this;
         }
 
         /** A PAX header ('x') with these records, in order; values are raw bytes. */
-        Raw pax(String... kv) {
+        public Raw pax(String... kv) {
             StringBuilder s = new StringBuilder();
             for (int i = 0; i < kv.length; i += 2) s.append(record(kv[i], kv[i + 1]));
             byte[] b = s.toString().getBytes(StandardCharsets.ISO_8859_1);
@@ -58,7 +60,7 @@ class LayerSafetyTest {
             return body(b);
         }
 
-        byte[] end() {
+        public byte[] end() {
             out.writeBytes(new byte[1024]);
             return out.toByteArray();
         }
