@@ -46,9 +46,17 @@ final class OverlayLayer {
         try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
             return new OverlayLayer(out, root, time).apply(blob, raw);
         } catch (IOException | UncheckedIOException e) {
-            String m = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
-            throw Fail.die("Can't read layer [" + blob.where() + "]: " + m);
+            Throwable c = e instanceof UncheckedIOException u ? u.getCause() : e;
+            String m = c.getMessage() != null ? c.getMessage() : c instanceof EOFException ? "unexpected end of data" : c.toString();
+            throw Fail.die("Can't read layer [" + blob.where() + "]: " + printable(m));
         }
+    }
+
+    /** Names from a layer may hold any byte: the ERROR: line stays one line (controls as \\xNN). */
+    static String printable(String m) {
+        StringBuilder b = new StringBuilder(m.length());
+        for (char c : m.toCharArray()) b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        return b.toString();
     }
 
     /** Reads a layer file through every check of write(), writing nothing: what mkimage --output hands on is checked too. */

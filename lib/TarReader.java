@@ -198,7 +198,7 @@ final class TarReader {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
-            throw new IOException("invalid number in tar header [" + s + "]");
+            throw new IOException("invalid number in tar header [" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "]");
         }
     }
 

@@ -122,6 +122,8 @@ public class LayerSafetyTest {
     @Test
     void aHardLinkToItselfIsRefused() {
         refused(new Raw().entry("self", '1', 0, "self", 0, 0).end(), "hard link to itself [self]");
+        refused(new Raw().pax("path", "a\nb", "linkpath", "a\nb").entry("x", '1', 0, "x", 0, 0).end(),
+                "hard link to itself [a\\x0ab]"); // one ERROR: line, whatever bytes a name holds
     }
 
     @Test
