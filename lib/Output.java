@@ -41,7 +41,7 @@ public final class Output {
         try (OutputStream os = new BufferedOutputStream(create(partial, target), 1 << 16)) {
             body.write(guarded(os, target));
         } catch (IOException e) {
-            throw Fail.die("Can't write [" + target + "]: " + e.getMessage());
+            throw Fail.die("Can't write [" + target + "]: " + reason(e));
         }
         if (owner != null) Exec.of("chown", owner + ":", partial.toString()).fails("chown", owner).run();
         Temp.commit(partial, real);
@@ -66,7 +66,7 @@ public final class Output {
             }
             throw Fail.die("Can't write [" + target + "]: not a regular file, a character device or a FIFO");
         } catch (IOException e) {
-            throw Fail.die("Can't write [" + target + "]: " + e.getMessage());
+            throw Fail.die("Can't write [" + target + "]: " + reason(e));
         }
     }
 
@@ -80,7 +80,7 @@ public final class Output {
         try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(target, StandardOpenOption.WRITE), 1 << 16)) {
             body.write(guarded(os, target));
         } catch (IOException e) {
-            throw Fail.die("Can't write [" + target + "]: " + e.getMessage());
+            throw Fail.die("Can't write [" + target + "]: " + reason(e));
         }
     }
 
@@ -98,7 +98,7 @@ public final class Output {
                 try {
                     out.write(b, off, len);
                 } catch (IOException e) {
-                    throw Fail.die("Can't write [" + target + "]: " + e.getMessage());
+                    throw Fail.die("Can't write [" + target + "]: " + reason(e));
                 }
             }
 
@@ -112,10 +112,18 @@ public final class Output {
                 try {
                     out.flush();
                 } catch (IOException e) {
-                    throw Fail.die("Can't write [" + target + "]: " + e.getMessage());
+                    throw Fail.die("Can't write [" + target + "]: " + reason(e));
                 }
             }
         };
+    }
+
+    /** The reason of an I/O error, kept: java.nio names only the path of a permission error. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) return "Permission denied";
+        if (e instanceof NoSuchFileException) return "No such file or directory";
+        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+        return String.valueOf(e.getMessage());
     }
 
     /** Our stdout for results; a reader that went away (`| head`) ends the run quietly, as SIGPIPE would. */
@@ -140,7 +148,7 @@ public final class Output {
         try {
             for (Path d : made) Files.createDirectory(d);
         } catch (IOException e) {
-            throw Fail.die("Can't create folder [" + dir + "]: " + e);
+            throw Fail.die("Can't create folder [" + dir + "]: " + reason(e));
         }
         return made;
     }

@@ -61,14 +61,6 @@ public final class Temp {
         owned.remove(p);
     }
 
-    /** A temporary name beside target; commit() renames it into place, else it is removed. */
-    public static Path partial(Path target) {
-        Path abs = target.toAbsolutePath();
-        Path p = abs.resolveSibling("." + abs.getFileName() + ".partial-" + ProcessHandle.current().pid());
-        owned.add(p);
-        return p;
-    }
-
     /** Atomically moves a finished partial file to its target. */
     public static void commit(Path partial, Path target) {
         try {

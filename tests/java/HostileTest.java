@@ -188,6 +188,22 @@ class HostileTest {
     }
 
     @Test
+    void aPermissionErrorKeepsItsReason() throws IOException {
+        Rootless.require();
+        Path d = Rootless.dir("perm");
+        Path a = d.resolve("good.tar");
+        Files.write(a, TestImages.archive("test/good:1", List.of("/x"), List.of(new Raw().file("f", "y").end())));
+        Rootless.open(a);
+        Path closed = Bed.tempDir("closed"); // root's, 0700
+        Bed.run(Map.of(), null, "chmod", "0755", closed.toString());
+        Bed.Result r = Rootless.java(Map.of(), "NativeWrite", closed.resolve("out.tar").toString(), "docker-archive:" + a);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.stderr()).isEqualTo("ERROR: Can't write [" + closed.resolve("out.tar") + "]: Permission denied\n");
+        Bed.Result m = Rootless.java(Map.of(), "NativeWrite", closed.resolve("sub/out.tar").toString(), "docker-archive:" + a);
+        assertThat(m.stderr()).isEqualTo("ERROR: Can't create folder [" + closed.resolve("sub") + "]: Permission denied\n");
+    }
+
+    @Test
     void aClosedStdoutEndsQuietly() throws IOException {
         String src = goodArchive(1 << 20);
         String cmd = String.join(" ", Bed.java("images")) + " make --no-pause --tar=- " + src
