@@ -3,9 +3,6 @@
 //SOURCES lib/Lib.java
 //SOURCES mkimage.java LegacyImport.java
 
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.*;
 import java.util.*;
 import java.util.concurrent.Callable;
@@ -72,6 +69,7 @@ public class make implements Callable<Integer> {
     @Override
     public Integer call() {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
+        if (tar == null) Output.checkFolder(Path.of(out).getParent()); // not named by the user: it must be private
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
         List<Item> all = new ArrayList<>();
         if (!noPause) all.add(Item.parse(pause));
@@ -124,7 +122,7 @@ public class make implements Callable<Integer> {
                 "-cp", System.getProperty("java.class.path"), "make$Mktar", "--user=" + Xcluster.user(), "--tar=" + out));
         if (Exec.verbose) argv.add("--verbose");
         argv.addAll(images);
-        Exec.of(argv).fails("sudo mktar", out).out("-".equals(out) ? Exec.stdout() : null).showStderr().changes().run();
+        Exec.of(argv).fails("sudo mktar", out).out("-".equals(out) ? Output.stdout() : null).showStderr().changes().run();
     }
 
     static boolean isRoot() {
@@ -184,8 +182,7 @@ public class make implements Callable<Integer> {
         static void writeTar(Path tmp, String out, String user) {
             List<String> argv = List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
                     "-C", tmp.toString(), "-cf", "-", "var");
-            output(out, os -> Exec.of(argv).fails("tar", out).out(os).changes().run(),
-                    user == null ? null : file -> Exec.of("chown", user + ":", file.toString()).fails("chown", user).run());
+            Output.write(out, user, os -> Exec.of(argv).fails("tar", out).out(os).changes().run());
         }
     }
 
@@ -204,46 +201,13 @@ public class make implements Callable<Integer> {
                 System.err.println("dry-run: write " + out + " from " + String.join(" ", sources.stream().map(Object::toString).toList()));
                 return;
             }
-            output(out, os -> Storage.copy(sources, os), null);
+            Output.write(out, null, os -> Storage.copy(sources, os));
         } finally {
             Temp.delete(tmp);
         }
     }
 
     // ---- shared
-
-    interface Writer {
-        void write(OutputStream out) throws IOException;
-    }
-
-    interface Finisher {
-        void finish(Path partial);
-    }
-
-    /**
-     * Writes the output, `-` for stdout, complete or absent: a file is written under a temporary
-     * name beside it, finished (chown, when a finisher is given) and renamed into place only when
-     * all went well; not renamed under --dry-run.
-     */
-    static void output(String out, Writer writer, Finisher finisher) {
-        try {
-            if ("-".equals(out)) {
-                writer.write(Exec.stdout());
-                return;
-            }
-            Path target = Path.of(out);
-            mkdirs(target.toAbsolutePath().getParent());
-            Path partial = Temp.partial(target);
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16)) {
-                writer.write(os);
-            }
-            if (Exec.dryRun) return;
-            if (finisher != null) finisher.finish(partial);
-            Temp.commit(partial, target);
-        } catch (IOException e) {
-            throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
-        }
-    }
 
     static void mkdirs(Path dir) {
         try {

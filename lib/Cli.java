@@ -28,6 +28,7 @@ public final class Cli {
             Throwable t = e;
             while (!(t instanceof Fail) && t.getCause() != null && !(t instanceof java.io.UncheckedIOException)) t = t.getCause();
             if (t instanceof Fail f) {
+                if (f.getMessage().isEmpty()) return f.status; // quiet: the reader of our stdout went away
                 System.err.println("ERROR: " + f.getMessage());
                 if (!f.detail.isBlank()) System.err.print(f.detail.endsWith("\n") ? f.detail : f.detail + "\n");
                 return f.status;

@@ -52,7 +52,10 @@ public record Dockerfile(ImageConfig config, String source, String dest, boolean
                     for (Map.Entry<String, String> kv : pairs(args, where).entrySet()) c = c.withEnv(kv.getKey() + "=" + kv.getValue());
                 }
                 case "LABEL" -> c = c.withLabels(pairs(args, where));
-                case "WORKDIR" -> c = c.withWorkdir(args.trim());
+                case "WORKDIR" -> {
+                    if (Arrays.asList(args.trim().split("/")).contains("..")) throw Fail.die("WORKDIR with .. [" + args.trim() + "]" + where);
+                    c = c.withWorkdir(args.trim());
+                }
                 case "USER" -> c = c.withUser(args.trim());
                 case "EXPOSE" -> {
                     for (String p : args.trim().split("\\s+")) c = c.withPort(p.contains("/") ? p : p + "/tcp");

@@ -100,14 +100,18 @@ public final class Exec {
         return buf.toString(StandardCharsets.UTF_8);
     }
 
-    /** Runs it only to learn whether it succeeds; its output is dropped. */
+    /** Runs it only to learn whether it succeeds; its output is dropped (true under --dry-run for a changing command). */
     public boolean ok() {
-        echo("+ ");
-        return start(OutputStream.nullOutputStream(), OutputStream.nullOutputStream()).getExitValue() == 0;
+        if (skipped()) return true;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ProcessResult r = start(OutputStream.nullOutputStream(), err);
+        if (r.getExitValue() != 0) unreachable(err.toString(StandardCharsets.UTF_8));
+        return r.getExitValue() == 0;
     }
 
     /**
      * Runs producer | consumer, streaming the bytes through; both must succeed.
+     * When either side dies the other is stopped (no hang on a pipe nobody drains).
      * Returns how many bytes passed (0 under --dry-run).
      */
     public static long pipe(Exec producer, Exec consumer) {
@@ -122,6 +126,7 @@ public final class Exec {
             consumer.in = java.nio.channels.Channels.newInputStream(pipe.source());
             java.util.concurrent.CompletableFuture<Void> c = java.util.concurrent.CompletableFuture.runAsync(
                     () -> consumer.execute(consumer.out != null ? consumer.out : new NoClose(System.err)));
+            c.whenComplete((v, e) -> producer.stop()); // the consumer is gone: nobody reads the producer any more
             Fail first = null;
             try {
                 producer.execute(pout);
@@ -133,13 +138,35 @@ public final class Exec {
             try {
                 c.join();
             } catch (java.util.concurrent.CompletionException e) {
-                if (first == null) throw e.getCause() instanceof Fail f ? f : Fail.die(String.valueOf(e.getCause()));
+                Fail f = e.getCause() instanceof Fail x ? x : Fail.die(String.valueOf(e.getCause()));
+                if (first == null || producer.stopped) throw f; // the consumer failed first
             }
             if (first != null) throw first;
             return pout.count;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private volatile Process process;
+    private volatile boolean stopped;
+
+    /** Stops this program and its children when it still runs. */
+    private void stop() {
+        stopped = true; // also when it has not started yet: start() sees this
+        Process p = process;
+        if (p == null || !p.isAlive()) return;
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
+    private static final Pattern NO_DOCKER = Pattern.compile(
+            "(?:Cannot connect to the Docker daemon at|failed to connect to the docker API at) (\\S+?)[.;]? ");
+
+    /** docker's own words for a daemon it cannot reach, said in one line for every command. */
+    private static void unreachable(String stderr) {
+        java.util.regex.Matcher m = NO_DOCKER.matcher(stderr);
+        if (m.find()) throw Fail.die("Can't reach the docker daemon [" + m.group(1) + "]: is it running? (DOCKER_HOST)");
     }
 
     private static final class Counting extends FilterOutputStream {
@@ -180,12 +207,14 @@ public final class Exec {
         OutputStream stderr = showStderr ? new NoClose(System.err) : err;
         ProcessResult r = start(stdout, stderr);
         if (r.getExitValue() != 0) {
+            unreachable(err.toString(StandardCharsets.UTF_8));
             String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
             throw new Fail(msg, err.toString(StandardCharsets.UTF_8), 1);
         }
     }
 
     private ProcessResult start(OutputStream stdout, OutputStream stderr) {
+        if (changes && dryRun) throw new IllegalStateException("--dry-run: not running " + line(argv)); // the guarantee
         ProcessExecutor pe = new ProcessExecutor().command(argv).exitValueAny()
                 .redirectOutput(stdout).redirectError(stderr).environment(env);
         if (in != null) pe.redirectInput(in);
@@ -197,6 +226,8 @@ public final class Exec {
             throw Fail.die("Not executable [" + argv.get(0) + "]");
         }
         Process p = sp.getProcess();
+        process = p;
+        if (stopped) stop();
         running.add(p);
         try {
             return sp.getFuture().get();

@@ -23,16 +23,14 @@ public final class ImageArchive {
         Path file = Path.of(output.substring(colon + 1));
         if (!transport.equals("docker-archive") && !transport.equals("oci-archive"))
             throw Fail.usage("Unknown --output [" + output + "]; use docker-archive:FILE or oci-archive:FILE");
-        Path partial = Temp.partial(file);
-        try (TarArchiveOutputStream t = new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(partial)))) {
+        OverlayLayer.check(img.layer(), img.diffId(), "ovl.tar of " + img.name()); // the checks make applies, before writing
+        Output.write(file, null, os -> {
+            TarArchiveOutputStream t = new TarArchiveOutputStream(os);
             t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             if (transport.equals("docker-archive")) dockerArchive(img, t);
             else ociArchive(img, t);
             t.finish();
-        } catch (IOException e) {
-            throw Fail.die("Can't write [" + file + "]: " + e.getMessage());
-        }
-        Temp.commit(partial, file);
+        });
     }
 
     static void dockerArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {

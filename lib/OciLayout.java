@@ -145,6 +145,8 @@ final class OciLayout implements Source {
             if (!Files.isDirectory(dir)) throw Fail.die("Not a directory [" + where + "]");
             Path p = dir.resolve(file);
             if (!Files.isReadable(p)) throw Fail.die("Missing " + what + " [" + p + "] in [" + where + "]");
+            // a FIFO or a link to /dev/zero would hang or never end: refused before reading
+            if (!Files.isRegularFile(p)) throw Fail.die("Not a regular file: " + what + " [" + p + "] in [" + where + "]");
             return p;
         }
     }

@@ -57,6 +57,8 @@ public final class OverlayImage {
                 copyFile(t, ovl, dest.isEmpty() || df.dest().endsWith("/") ? join(dest, df.source()) : dest, df.chown());
             } else {
                 for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                    unsafe(e.getName(), ovl);
+                    if (e.isLink()) unsafe(e.getLinkName(), ovl);
                     String name = clean(e.getName());
                     if (name.isEmpty()) continue; // the root folder itself
                     name = join(dest, name);
@@ -75,6 +77,12 @@ public final class OverlayImage {
         } catch (IOException e) {
             throw Fail.die("Can't read ovl.tar [" + ovl + "]: " + e.getMessage());
         }
+    }
+
+    /** A member that would land outside the image's root: named with the script that wrote it. */
+    private static void unsafe(String name, Path ovl) {
+        if (Arrays.asList(name.split("/")).contains(".."))
+            throw Fail.die("Unsafe member [" + name + "] in the ovl.tar of the tar script: path with ..");
     }
 
     private static void copyFile(TarArchiveOutputStream t, Path file, String name, String chown) throws IOException {

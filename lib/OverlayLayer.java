@@ -47,9 +47,24 @@ final class OverlayLayer {
         try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
             return new OverlayLayer(out, root, time).apply(blob, raw);
         } catch (IOException | UncheckedIOException e) {
-            String m = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
-            throw Fail.die("Can't read layer [" + blob.where() + "]: " + m);
+            Throwable c = e instanceof UncheckedIOException u ? u.getCause() : e;
+            String m = c.getMessage() != null ? c.getMessage() : c instanceof EOFException ? "unexpected end of data" : c.toString();
+            throw Fail.die("Can't read layer [" + blob.where() + "]: " + printable(m));
         }
+    }
+
+    /** Names from a layer may hold any byte: the ERROR: line stays one line (controls as \\xNN). */
+    static String printable(String m) {
+        StringBuilder b = new StringBuilder(m.length());
+        for (char c : m.toCharArray()) b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        return b.toString();
+    }
+
+    /** Reads a layer file through every check of write(), writing nothing: what mkimage --output hands on is checked too. */
+    static void check(java.nio.file.Path layer, Digest diffId, String where) {
+        TarWriter.Entry root = TarWriter.Entry.dir("x/", 0555, 0, 0, 0);
+        write(new Layer(diffId, null, -1, () -> java.nio.file.Files.newInputStream(layer), where), root, 0,
+                new TarWriter(OutputStream.nullOutputStream()));
     }
 
     private Result apply(Layer blob, InputStream raw) throws IOException {
@@ -80,19 +95,33 @@ final class OverlayLayer {
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression.code, uids, gids, split.finish());
     }
 
-    /** A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob). */
+    /**
+     * A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob).
+     * Only a little more is read to learn that (bounded work: a gzip bomb is not decompressed to its end).
+     */
     private static IOException damaged(Layer blob, IOException e, InputStream plain, InputStream blobIn,
                                        MessageDigest blobSha, MessageDigest diffSha) {
+        boolean byBlob = blob.digest() != null || plain == blobIn;
         try {
-            plain.transferTo(OutputStream.nullOutputStream());
-            blobIn.transferTo(OutputStream.nullOutputStream());
+            if (!drained(byBlob ? blobIn : plain)) return e;
         } catch (IOException ignored) {
             return e; // the stream itself is broken (truncated compression...): report what failed first
         }
-        Digest got = Digest.of(blob.digest() != null || plain == blobIn ? blobSha : diffSha);
+        Digest got = Digest.of(byBlob ? blobSha : diffSha);
         Digest want = blob.digest() != null ? blob.digest() : blob.diffId();
         if (want.equals(got)) return e;
         return new IOException("digest mismatch: expected " + want + ", got " + got + " (" + e.getMessage() + ")");
+    }
+
+    /** Reads the rest of a damaged stream when it is short (16 MB); false when there is more. */
+    private static boolean drained(InputStream in) throws IOException {
+        byte[] b = new byte[1 << 16];
+        for (long left = 16 << 20; left > 0; ) {
+            int n = in.read(b, 0, (int) Math.min(b.length, left));
+            if (n < 0) return true;
+            left -= n;
+        }
+        return in.read() < 0;
     }
 
     private static void check(Layer blob, Digest blobDigest, long blobSize, Digest diffDigest) throws IOException {
@@ -112,6 +141,7 @@ final class OverlayLayer {
     }
 
     private void entry(TarReader.Header h, TarReader r) throws IOException {
+        refuse(h);
         if (h.name.startsWith("/")) throw new IOException("absolute path [" + h.name + "]");
         if (Arrays.asList(h.name.split("/")).contains("..")) throw new IOException("path with .. [" + h.name + "]");
         String path = GoPath.clean(h.name);
@@ -123,12 +153,30 @@ final class OverlayLayer {
         } else if (base.equals(".wh..wh..opq")) {
             opaque(dir);
         } else if (base.startsWith(".wh.")) {
+            if (base.equals(".wh.") || base.equals(".wh..") || base.equals(".wh..."))
+                throw new IOException("whiteout of nothing, . or .. [" + h.name + "]");
             whiteout(dir.equals(".") ? base.substring(4) : dir + "/" + base.substring(4), h);
         } else {
             crc = put(path, h, r);
         }
         if (h.size > 0 && crc == null) crc = body(r, false); // tar-split reads every body, even one it drops
         split.file(h.name, h.size, h.size > 0 ? crc : null);
+    }
+
+    static final long MAX_ID = 0xfffffffeL; // uid_t -1 is "no change": containers/storage refuses it and beyond
+    static final int MAX_NAME = 255, MAX_PATH = 4096; // NAME_MAX and PATH_MAX: what the VM could not unpack
+
+    /** What Go's archive/tar and containers/storage would not unpack; cheap, one pass over the name. */
+    private static void refuse(TarReader.Header h) throws IOException {
+        if (h.name.length() > MAX_PATH || h.linkname.length() > MAX_PATH)
+            throw new IOException("path longer than " + MAX_PATH + " bytes [" + h.name.substring(0, Math.min(h.name.length(), 80)) + "...]");
+        if (h.uid < 0 || h.uid > MAX_ID || h.gid < 0 || h.gid > MAX_ID)
+            throw new IOException("uid or gid out of range (" + h.uid + ":" + h.gid + ") [" + h.name + "]");
+        int len = 0;
+        for (int i = 0; i < h.name.length(); i++) {
+            len = h.name.charAt(i) == '/' ? 0 : len + 1;
+            if (len > MAX_NAME) throw new IOException("name longer than " + MAX_NAME + " bytes [" + h.name + "]");
+        }
     }
 
     /** A file, folder, link or device of the layer; returns the CRC of its body when it has one. */
@@ -146,6 +194,7 @@ final class OverlayLayer {
             case '5' -> pendingDir = entry(path + "/", (byte) '5', h, "", 0);
             case '2', '3', '4', '6' -> emit(entry(path, h.type, h, h.linkname, 0));
             case '1' -> {
+                if (GoPath.clean(h.linkname).equals(path)) throw new IOException("hard link to itself [" + h.name + "]");
                 String target = hardLinkTarget(h.linkname);
                 TarWriter.Entry e = entry(path, h.type, h, prefix + target, 0);
                 emit(e);
@@ -239,18 +288,24 @@ final class OverlayLayer {
         if (!again.isEmpty()) throw new IOException("the layer changed between two reads");
     }
 
-    /** Folders a path needs that the layer did not list yet: created as root, 0755, as MkdirAll does. */
+    /** Folders a path needs that the layer did not list yet: created as root, 0755, as MkdirAll does (no recursion). */
     private void parents(String path) throws IOException {
+        List<String> missing = new ArrayList<>(); // deepest first
         String dir = GoPath.dir(path);
-        Character k = kinds.get(dir);
-        if (k != null) {
-            if (k != 'd') throw new IOException("[" + path + "] is inside [" + dir + "], which is not a folder");
-            return;
+        Character k;
+        while ((k = kinds.get(dir)) == null) {
+            missing.add(dir);
+            dir = GoPath.dir(dir);
         }
-        parents(dir);
-        kinds.put(dir, 'd');
-        flushDir();
-        emitDir(implicitDir(dir));
+        if (k != 'd') {
+            String child = missing.isEmpty() ? path : missing.get(missing.size() - 1);
+            throw new IOException("[" + child + "] is inside [" + dir + "], which is not a folder");
+        }
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            kinds.put(missing.get(i), 'd');
+            flushDir();
+            emitDir(implicitDir(missing.get(i)));
+        }
     }
 
     private TarWriter.Entry implicitDir(String dir) {

@@ -15,6 +15,7 @@ import java.util.*;
 final class TarReader {
     static final int BLOCK = 512;
     private static final int MAX_SPECIAL = 1 << 20; // Go's limit on PAX and GNU long-name bodies
+    private static final int MAX_HEADERS = 4 << 20; // the raw headers of one entry: a run of PAX headers is refused
 
     /** One entry: the fields Go's tar.Header has that a layer needs. */
     static final class Header {
@@ -62,7 +63,9 @@ final class TarReader {
         pad = 0;
         Map<String, String> pax = new HashMap<>();
         String longName = null, longLink = null;
+        int start = raw.size();
         while (true) {
+            if (raw.size() - start > MAX_HEADERS) throw new IOException("invalid tar header (more than " + MAX_HEADERS + " bytes of extended headers)");
             byte[] blk = readBlock();
             if (blk == null) return end();
             if (isZero(blk)) {
@@ -77,7 +80,7 @@ final class TarReader {
             if (type == 'x' || type == 'g') {
                 Map<String, String> records = paxRecords(special(size));
                 if (type == 'g') return global(blk, records);
-                pax.putAll(records);
+                pax = records; // as Go: only the last PAX header counts
             } else if (type == 'L') {
                 longName = cString(special(size));
             } else if (type == 'K') {
@@ -150,6 +153,7 @@ final class TarReader {
         if (longName != null) h.name = longName;
         if (longLink != null) h.linkname = longLink;
         applyPax(h, pax);
+        if (h.size < 0) throw new IOException("invalid tar header (negative size) [" + h.name + "]");
         if (type == 0) h.type = h.name.endsWith("/") ? (byte) '5' : (byte) '0';
         if (type == 'S' || pax.keySet().stream().anyMatch(k -> k.startsWith("GNU.sparse."))) {
             throw new IOException("sparse file [" + h.name + "] is not supported");
@@ -194,7 +198,7 @@ final class TarReader {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
-            throw new IOException("invalid number in tar header [" + s + "]");
+            throw new IOException("invalid number in tar header [" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "]");
         }
     }
 
@@ -208,6 +212,8 @@ final class TarReader {
         return b;
     }
 
+    private static final Set<String> NUL_FREE = Set.of("path", "linkpath", "uname", "gname"); // Go's validPAXRecord
+
     private static Map<String, String> paxRecords(byte[] b) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         String s = new String(b, StandardCharsets.ISO_8859_1);
@@ -220,7 +226,10 @@ final class TarReader {
             String rec = s.substring(sp + 1, i + n - 1);
             int eq = rec.indexOf('=');
             if (eq <= 0) throw new IOException("invalid PAX record");
-            m.put(rec.substring(0, eq), rec.substring(eq + 1));
+            String k = rec.substring(0, eq), v = rec.substring(eq + 1);
+            if (k.indexOf(0) >= 0 || v.indexOf(0) >= 0 && NUL_FREE.contains(k))
+                throw new IOException("invalid PAX record (NUL in " + k.replace("\0", "\\0") + ")");
+            m.put(k, v);
             i += n;
         }
         return m;

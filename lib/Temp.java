@@ -20,11 +20,12 @@ public final class Temp {
 
     private Temp() {}
 
-    /** A fresh folder only the caller can read, under $TMPDIR (or /tmp). */
+    /** A fresh folder only the caller can read, under $TMPDIR (or /tmp); its name carries our PID. */
     public static Path dir(String prefix) {
         try {
             String base = System.getenv().getOrDefault("TMPDIR", "/tmp");
-            Path d = Files.createTempDirectory(Path.of(base), prefix + "-",
+            cleanStale(Path.of(base));
+            Path d = Files.createTempDirectory(Path.of(base), prefix + "-" + PID + "-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             owned.add(d);
             return d;
@@ -33,12 +34,31 @@ public final class Temp {
         }
     }
 
-    /** A temporary name beside target; commit() renames it into place, else it is removed. */
-    public static Path partial(Path target) {
-        Path abs = target.toAbsolutePath();
-        Path p = abs.resolveSibling("." + abs.getFileName() + ".partial-" + ProcessHandle.current().pid());
+    private static final long PID = ProcessHandle.current().pid();
+    private static boolean cleaned;
+
+    /** Temporary folders of our runs that were killed (their PID is gone): removed once per run. */
+    private static synchronized void cleanStale(Path base) {
+        if (cleaned) return;
+        cleaned = true;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(base, "images-*")) {
+            for (Path p : s) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("images(-[a-z]+)*-([0-9]{1,10})-[0-9]+").matcher(p.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty()
+                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && Output.mine(p)) delete(p);
+            }
+        } catch (IOException e) {
+            // best effort: a stale folder only costs space
+        }
+    }
+
+    /** Removed on exit unless disowned (or committed). */
+    static void own(Path p) {
         owned.add(p);
-        return p;
+    }
+
+    static void disown(Path p) {
+        owned.remove(p);
     }
 
     /** Atomically moves a finished partial file to its target. */

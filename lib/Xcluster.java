@@ -39,6 +39,11 @@ public final class Xcluster {
         return m;
     }
 
+    private static boolean isBlank(String env) {
+        String v = System.getenv(env);
+        return v == null || v.isBlank();
+    }
+
     public static String user() {
         String u = System.getenv("USER");
         return u != null && !u.isBlank() ? u : System.getProperty("user.name");
@@ -57,10 +62,10 @@ public final class Xcluster {
                 Path d = Path.of(dir, name);
                 if (!dir.isEmpty() && Files.isDirectory(d)) return d.toAbsolutePath().normalize();
             }
-            throw Fail.die("Can't find ovl [" + name + "]");
+            throw Fail.die("Can't find ovl [" + name + "] in $XCLUSTER_OVLPATH [" + ovlpath + "]");
         }
-        String out = Exec.of(script(), "ovld", name).fails("Can't find ovl [" + name + "]").read().trim();
-        if (out.isEmpty() || !Files.isDirectory(Path.of(out))) throw Fail.die("Can't find ovl [" + name + "]");
+        String out = Exec.of(script(), "ovld", name).fails("Can't find ovl [" + name + "] (by $XCLUSTER ovld)").read().trim();
+        if (out.isEmpty() || !Files.isDirectory(Path.of(out))) throw Fail.die("Can't find ovl [" + name + "] (by $XCLUSTER ovld)");
         return Path.of(out);
     }
 
@@ -71,10 +76,14 @@ public final class Xcluster {
     public static Path rootfs(String item) {
         if (item == null || item.isBlank()) throw Fail.usage("No ovl");
         Path p = Path.of(item);
+        if ((item.startsWith("/") || item.startsWith(".")) && !Files.isDirectory(p)) throw Fail.die("No such folder [" + item + "]");
         if ((item.contains("/") || item.startsWith(".")) && Files.isDirectory(p)) {
             Path image = p.resolve("image");
             return (Files.isDirectory(image) ? image : p).toAbsolutePath().normalize();
         }
+        if (item.contains("/") && isBlank("XCLUSTER") && isBlank("XCLUSTER_OVLPATH")) // nordixorg/mconnect: an image without its version?
+            throw Fail.die("Can't find [" + item + "]: no such folder, and no $XCLUSTER_OVLPATH or $XCLUSTER to find an overlay;"
+                    + " an image needs its version, like " + item + ":TAG");
         String ovl = item, sub = "image";
         int slash = item.indexOf('/');
         if (slash > 0) {

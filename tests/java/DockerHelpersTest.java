@@ -105,6 +105,7 @@ class DockerHelpersTest {
     void honoursDockerHost() {
         Bed.Result r = Bed.images(Map.of("DOCKER_HOST", "unix://" + Bed.WORK.resolve("no-such.sock")), "docker_ls", multi);
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.stderr()).isEqualTo("ERROR: Can't find image [" + multi + "]\n");
+        assertThat(r.stderr()).isEqualTo("ERROR: Can't reach the docker daemon [unix://" + Bed.WORK.resolve("no-such.sock")
+                + "]: is it running? (DOCKER_HOST)\n");
     }
 }

@@ -3,7 +3,7 @@ import java.nio.file.*;
 import java.util.*;
 import lib.Fail;
 import lib.Storage;
-import lib.Temp;
+import lib.Output;
 
 /**
  * Test helper, run as a program (as an unprivileged user, too): NativeWrite OUT SOURCE...
@@ -17,9 +17,8 @@ public final class NativeWrite {
             System.exit(2);
         }
         Path target = Path.of(args[0]);
-        Path partial = Temp.partial(target);
-        try (OutputStream out = Files.newOutputStream(partial)) {
-            Storage.write(Arrays.asList(args).subList(1, args.length), out);
+        try {
+            Output.write(target, null, out -> Storage.write(Arrays.asList(args).subList(1, args.length), out));
         } catch (Fail f) {
             System.err.println("ERROR: " + f.getMessage());
             if (!f.detail.isBlank()) System.err.println(f.detail);
@@ -28,7 +27,6 @@ public final class NativeWrite {
             System.err.println("ERROR: " + e);
             System.exit(1);
         }
-        Temp.commit(partial, target);
         System.exit(0);
     }
 }

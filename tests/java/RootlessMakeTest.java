@@ -28,6 +28,9 @@ class RootlessMakeTest {
         }
         examples = Bed.publicCopy(Bed.REPO.resolve("examples"));
         xtmp = Rootless.dir("xtmp");
+        // the default output folder must be the user's own and closed to others (make refuses a loose one)
+        Bed.run(Map.of(), null, "chown", Rootless.USER, xtmp.toString());
+        Bed.run(Map.of(), null, "chmod", "0700", xtmp.toString());
     }
 
     /** images ARGS as the unprivileged user, who has no docker daemon. */
