@@ -102,6 +102,28 @@ public class images {
         Registry.local().inspect(image);
     }
 
+    @Command(mixinStandardHelpOptions = true, name = "ls", description = "List the images in an images tar (FILE, or - for stdin): names, short id, size, layers and how many are shared. Any user, nothing unpacked.")
+    void ls(@Mixin Cli.Options o, @Option(names = "--json", description = "One JSON array, for scripts.") boolean json,
+            @Parameters(paramLabel = "FILE", description = "An images tar, or - for stdin.") String file) {
+        Ls.ls(file, json, System.out);
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "inspect", description = "Show an image of an images tar: its id, names, layers, manifest and config (like docker image inspect).")
+    void inspect(@Mixin Cli.Options o,
+            @Option(names = "--config", description = "Print only the config as stored (like skopeo inspect --config --raw).") boolean config,
+            @Option(names = "--raw", description = "Print only the manifest as stored (like skopeo inspect --raw).") boolean raw,
+            @Parameters(index = "0", paramLabel = "FILE", description = "An images tar, or - for stdin.") String file,
+            @Parameters(index = "1", paramLabel = "NAME", description = "An image name (as podman shows it or short), or an id prefix.") String name) {
+        Ls.inspect(file, name, config ? "config" : raw ? "raw" : "all", System.out);
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "verify", description = {"Check an images tar the way containers/storage reads it, without unpacking it:",
+            "layer ids, link, lower and l/, images and their big data, and each layer's tar-split replayed with its diff/ files",
+            "giving exactly its diff digest. Prints one line on success, else ERROR: naming the image, layer and file."})
+    void verify(@Mixin Cli.Options o, @Parameters(paramLabel = "FILE", description = "An images tar, or - for stdin (copied to a temporary file first).") String file) {
+        System.out.println(Verify.run(file));
+    }
+
     @Command(mixinStandardHelpOptions = true, name = "lreg_rm", aliases = "lreg-rm", description = "Remove an image from the local registry.")
     void lregRm(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG") String image) {
         Registry.local().rm(image);

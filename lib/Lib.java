@@ -10,6 +10,7 @@ package lib;
 //SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java OciCache.java
 //SOURCES Storage.java StorageJson.java Sources.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
 //SOURCES TarIndex.java Digests.java GoJson.java GoPath.java Progress.java
+//SOURCES StoreTar.java Verify.java Ls.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

@@ -1,0 +1,121 @@
+package lib;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.*;
+
+/** `images ls` and `images inspect`: what an images tar holds, read from its metadata alone. */
+public final class Ls {
+    private Ls() {}
+
+    /** One row of `images ls`. */
+    record Row(List<String> names, String id, long size, int layers, int shared, String created) {}
+
+    static List<Row> rows(StoreTar t) {
+        Map<String, Integer> users = new HashMap<>();
+        for (StoreTar.Image img : t.images) for (StoreTar.Layer l : t.chain(img)) users.merge(l.id(), 1, Integer::sum);
+        List<Row> rows = new ArrayList<>();
+        for (StoreTar.Image img : t.images) {
+            long size = 0;
+            int shared = 0;
+            List<StoreTar.Layer> chain = t.chain(img);
+            for (StoreTar.Layer l : chain) {
+                size += Math.max(0, l.diffSize());
+                if (users.get(l.id()) > 1) shared++;
+            }
+            rows.add(new Row(img.names(), img.id(), size, chain.size(), shared, img.created()));
+        }
+        return rows;
+    }
+
+    /** A line per image: names, short id, size, layers (and how many are shared with other images). */
+    public static void ls(String what, boolean json, PrintStream out) {
+        StoreTar t = StoreTar.read(what);
+        List<Row> rows = rows(t);
+        if (json) {
+            ArrayNode a = mapper().createArrayNode();
+            for (Row r : rows) {
+                ObjectNode o = a.addObject();
+                o.putPOJO("names", r.names());
+                o.put("id", r.id()).put("size", r.size()).put("layers", r.layers()).put("shared", r.shared()).put("created", r.created());
+            }
+            out.println(write(a));
+            return;
+        }
+        for (Row r : rows)
+            out.printf("%s %.12s %s %d layers (%d shared)%n", r.names().isEmpty() ? "<none>" : String.join(",", r.names()),
+                    r.id(), size(r.size()), r.layers(), r.shared());
+    }
+
+    /**
+     * An image's manifest and config. Default: one JSON object (Id, Names, Digest, Created, Layers, Manifest, Config),
+     * like `docker image inspect`; config: the config bytes as stored (`skopeo inspect --config --raw`);
+     * raw: the manifest bytes as stored (`skopeo inspect --raw`).
+     */
+    public static void inspect(String what, String name, String part, PrintStream out) {
+        StoreTar t = StoreTar.read(what);
+        StoreTar.Image img = t.find(name);
+        byte[] config = t.bigData(img, "sha256:" + img.id()), manifest = t.bigData(img, "manifest-" + img.digest());
+        if (manifest == null) manifest = t.bigData(img, "manifest");
+        if (config == null) throw Fail.die("Image [" + img.name() + "]: no config in its big data");
+        if (manifest == null) throw Fail.die("Image [" + img.name() + "]: no manifest in its big data");
+        switch (part) {
+            case "config" -> out.println(new String(config, java.nio.charset.StandardCharsets.UTF_8));
+            case "raw" -> out.println(new String(manifest, java.nio.charset.StandardCharsets.UTF_8));
+            default -> out.println(write(summary(t, img, config, manifest)));
+        }
+    }
+
+    private static ObjectNode summary(StoreTar t, StoreTar.Image img, byte[] config, byte[] manifest) {
+        ObjectMapper m = mapper();
+        ObjectNode o = m.createObjectNode();
+        o.put("Id", img.id());
+        o.putPOJO("Names", img.names());
+        o.put("Digest", img.digest());
+        o.put("Created", img.created());
+        ArrayNode layers = o.putArray("Layers");
+        for (StoreTar.Layer l : t.chain(img))
+            layers.addObject().put("Id", l.id()).put("DiffDigest", l.diffDigest()).put("DiffSize", l.diffSize());
+        o.set("Manifest", tree(m, manifest, img));
+        o.set("Config", tree(m, config, img));
+        return o;
+    }
+
+    private static JsonNode tree(ObjectMapper m, byte[] b, StoreTar.Image img) {
+        try {
+            return m.readTree(b);
+        } catch (IOException e) {
+            throw Fail.die("Image [" + img.name() + "]: invalid JSON in its big data: " + e.getMessage());
+        }
+    }
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    private static String write(JsonNode n) {
+        try {
+            return mapper().writeValueAsString(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Bytes as people read them: 1.4 MB, 512 B (powers of 1000, as podman shows sizes). */
+    static String size(long b) {
+        if (b < 1000) return b + " B";
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double v = b;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
