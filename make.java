@@ -53,6 +53,9 @@ public class make implements Callable<Integer> {
     @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Verify TLS for docker:// items (false for a plain-http local registry).")
     boolean tlsVerify = true;
 
+    @Option(names = "--verify", description = "Check the tar as `images verify` does before it is put in place (not with --tar=-).")
+    boolean verify;
+
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
             "REF:VERSION (from the docker daemon, pulled when missing), docker://REF:VERSION (from a registry, --via=native),",
             "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF] (--via=native),",
@@ -67,6 +70,8 @@ public class make implements Callable<Integer> {
     public Integer call() {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
+        if (verify && out.equals("-")) throw Fail.usage("--verify needs --tar=FILE");
+        verifyOutput = verify;
         List<String> all = new ArrayList<>();
         if (!noPause) all.add(pause);
         all.addAll(items);
@@ -155,10 +160,19 @@ public class make implements Callable<Integer> {
             } catch (IOException e) {
                 throw Fail.die("Can't write [" + out + "]: " + e.getMessage());
             }
-            Temp.commit(partial, target);
+            commit(partial, target);
         } finally {
             Temp.delete(tmp);
         }
+    }
+
+    static boolean verifyOutput; // make --verify, mktar --verify
+
+    /** The finished tar: verified when asked, put in place, and one line on stderr saying what it holds. */
+    static void commit(Path partial, Path target) {
+        if (verifyOutput) System.err.println(Verify.run(partial.toString()).replace(partial.toString(), target.toString()));
+        Temp.commit(partial, target);
+        System.err.println("Wrote " + target + ": " + Ls.summary(target.toString()));
     }
 
     /** Where the native way reads an item from; overlays are built here, without docker. */
@@ -192,6 +206,7 @@ public class make implements Callable<Integer> {
         argv.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), "make$Mktar", "--user=" + Xcluster.user(), "--tar=" + out));
         if (Exec.verbose) argv.add("--verbose");
+        if (verifyOutput) argv.add("--verify");
         argv.addAll(images);
         Exec.of(argv).fails("sudo mktar", out).out("-".equals(out) ? Exec.stdout() : null).showStderr().changes().run();
     }
@@ -220,7 +235,12 @@ public class make implements Callable<Integer> {
         @Option(names = "--tar", paramLabel = "FILE", description = "The output (default -: stdout).")
         String tar = "-";
 
-        @Parameters(paramLabel = "IMAGE", arity = "1..*")
+        @Option(names = "--verify", description = "Check the tar as `images verify` does before it is put in place.")
+        void verify(boolean v) {
+            verifyOutput = v;
+        }
+
+        @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "An image in the docker daemon, with its version.")
         List<String> images;
 
         public static void main(String[] args) {
@@ -270,7 +290,7 @@ public class make implements Callable<Integer> {
             }
             if (Exec.dryRun) return;
             if (user != null) Exec.of("chown", user + ":", partial.toString()).fails("chown", user).run();
-            Temp.commit(partial, target);
+            commit(partial, target);
         }
     }
 }

@@ -52,6 +52,18 @@ public final class Ls {
                     r.id(), size(r.size()), r.layers(), r.shared());
     }
 
+    /** What a tar holds, for make's last line: "2 images, 3 layers, 4.0 MB". */
+    public static String summary(String file) {
+        StoreTar t = StoreTar.read(file);
+        long size = 0;
+        try {
+            size = java.nio.file.Files.size(java.nio.file.Path.of(file));
+        } catch (IOException e) {
+            // the size is only shown
+        }
+        return t.images.size() + " images, " + t.layers.size() + " layers, " + size(size);
+    }
+
     /**
      * An image's manifest and config. Default: one JSON object (Id, Names, Digest, Created, Layers, Manifest, Config),
      * like `docker image inspect`; config: the config bytes as stored (`skopeo inspect --config --raw`);
