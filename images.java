@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * images: the commands of xcluster's images.sh, one subcommand each.
@@ -22,6 +23,15 @@ import picocli.CommandLine.Parameters;
 public class images {
     public static void main(String[] args) {
         System.exit(Cli.run(new images(), args));
+    }
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Command(mixinStandardHelpOptions = true, name = "completion", description = {
+            "Print a bash completion script for images (zsh too, after `autoload -U +X bashcompinit && bashcompinit`).",
+            "Install: images completion > ~/.local/share/bash-completion/completions/images, or: source <(images completion)."})
+    void completion(@Mixin Cli.Options o) {
+        System.out.print(picocli.AutoComplete.bash("images", spec.commandLine()));
     }
 
     @Command(mixinStandardHelpOptions = true, name = "env", description = "Print the xcluster context this toolkit uses.")
