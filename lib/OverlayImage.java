@@ -43,12 +43,13 @@ public final class OverlayImage {
         ImageDir.tarScript(dir, ovl.toString()).run();
         if (!Files.isRegularFile(ovl) || size(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
         Path layer = tmp.resolve("layer.tar");
-        String diffId = layer(ovl, df, config.workdir(), layer);
-        return new Built(name, layer, diffId, size(layer), config(config, diffId));
+        long[] newest = {0};
+        String diffId = layer(ovl, df, config.workdir(), layer, newest);
+        return new Built(name, layer, diffId, size(layer), config(config, diffId, created(newest[0])));
     }
 
-    /** The layer: the tar's entries with clean names ("./bin/" is "bin/"), as docker stores them. */
-    static String layer(Path ovl, Dockerfile df, String workdir, Path out) {
+    /** The layer: the tar's entries with clean names ("./bin/" is "bin/"), as docker stores them; newest[0] gets the newest mtime (s). */
+    static String layer(Path ovl, Dockerfile df, String workdir, Path out, long[] newest) {
         String dest = df == null ? "" : df.dest().replaceAll("^/+", "").replaceAll("/*$", "");
         Set<String> seen = new HashSet<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ovl)));
@@ -59,6 +60,7 @@ public final class OverlayImage {
             for (String d : parents(dest)) dir(t, d + "/", seen);
             if (df != null && !df.extract()) {
                 copyFile(t, ovl, dest.isEmpty() || df.dest().endsWith("/") ? join(dest, df.source()) : dest, df.chown());
+                for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) newest[0] = Math.max(newest[0], e.getModTime().getTime() / 1000);
             } else {
                 for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
                     String name = clean(e.getName());
@@ -66,6 +68,7 @@ public final class OverlayImage {
                     name = join(dest, name);
                     e.setName(e.isDirectory() ? name + "/" : name);
                     if (e.isLink()) e.setLinkName(join(dest, clean(e.getLinkName())));
+                    newest[0] = Math.max(newest[0], e.getModTime().getTime() / 1000);
                     t.putArchiveEntry(e);
                     if (!e.isDirectory()) in.transferTo(t);
                     t.closeArchiveEntry();
@@ -131,14 +134,23 @@ public final class OverlayImage {
         return dest.isEmpty() ? name : dest + "/" + name;
     }
 
-    /** The image config, as docker writes it; created at SOURCE_DATE_EPOCH (default 0) so it is reproducible. */
-    static byte[] config(ImageConfig c, String diffId) {
+    /**
+     * When the image was made, the same for the same input: SOURCE_DATE_EPOCH when set, else the
+     * newest time among the layer's entries (0 would show as "56 years ago" in podman).
+     */
+    static long created(long newestEntry) {
+        String s = System.getenv("SOURCE_DATE_EPOCH");
+        return s != null && s.matches("[0-9]+") ? Long.parseLong(s) : newestEntry;
+    }
+
+    /** The image config, as docker writes it, created at `created` (seconds). */
+    static byte[] config(ImageConfig c, String diffId, long created) {
         ObjectNode j = JSON.createObjectNode();
         j.put("architecture", arch());
         j.set("config", c.toJson(JSON));
-        String created = java.time.Instant.ofEpochSecond(epoch()).toString();
-        j.put("created", created);
-        j.putArray("history").addObject().put("created", created).put("created_by", "images mkimage (without docker)");
+        String createdAt = java.time.Instant.ofEpochSecond(created).toString();
+        j.put("created", createdAt);
+        j.putArray("history").addObject().put("created", createdAt).put("created_by", "images mkimage (without docker)");
         j.put("os", "linux");
         ObjectNode rootfs = j.putObject("rootfs");
         rootfs.put("type", "layers");
