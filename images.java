@@ -48,40 +48,40 @@ public class images {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "get_rootfs", aliases = "get-rootfs", description = "Print the image folder of OVL, OVL/SUBDIR or a folder path.")
-    void getRootfs(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL[/SUBDIR]") String item) {
+    void getRootfs(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL[/SUBDIR]", description = "An overlay, an overlay's subfolder, or a folder path.") String item) {
         System.out.println(Xcluster.rootfs(item));
     }
 
     @Command(mixinStandardHelpOptions = true, name = "get_manifest", aliases = "get-manifest", description = "Print the manifest.json of an image folder (or a *.json beside it).")
-    void getManifest(@Mixin Cli.Options o, @Parameters(paramLabel = "ROOTFS") Path rootfs) {
+    void getManifest(@Mixin Cli.Options o, @Parameters(paramLabel = "ROOTFS", description = "An image folder.") Path rootfs) {
         Path m = Xcluster.manifest(rootfs);
         if (m != null) System.out.println(m);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "in_docker", aliases = "in-docker", description = "Exit 0 if the docker daemon has IMAGE (with its version).")
-    int inDocker(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    int inDocker(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         return Docker.has(image) ? 0 : 1;
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_ls", aliases = "docker-ls", description = "List the files of an image, sorted.")
-    void dockerLs(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    void dockerLs(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Docker.ls(image).forEach(System.out::println);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_export", aliases = "docker-export", description = "Like `docker export`, but for an image: its files as a tar on stdout.")
-    void dockerExport(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    void dockerExport(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Docker.export(image, Exec.stdout());
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_ls_layers", aliases = "docker-ls-layers", description = "List the files of an image per layer, base first.")
-    void dockerLsLayers(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    void dockerLsLayers(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Docker.lsLayers(image, System.out);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_save_layers", aliases = "docker-save-layers",
             description = "Unpack the named layers (paths in the `docker save` archive, as docker_ls_layers shows them) into one tree; its tar on stdout.")
-    void dockerSaveLayers(@Mixin Cli.Options o, @Parameters(index = "0", paramLabel = "IMAGE") String image,
-            @Parameters(index = "1..*", paramLabel = "LAYER") List<String> layers) {
+    void dockerSaveLayers(@Mixin Cli.Options o, @Parameters(index = "0", paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image,
+            @Parameters(index = "1..*", paramLabel = "LAYER", description = "A layer path in the `docker save` archive, as docker_ls_layers shows it.") List<String> layers) {
         Docker.saveLayers(image, layers, Exec.stdout());
     }
 
@@ -96,19 +96,19 @@ public class images {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_cache", aliases = "lreg-cache", description = "Copy an external image to the local registry, e.g. docker.io/library/alpine:3.8.")
-    void lregCache(@Mixin Cli.Options o, @Parameters(paramLabel = "EXT_IMAGE") String image) {
+    void lregCache(@Mixin Cli.Options o, @Parameters(paramLabel = "EXT_IMAGE", description = "An image in an external registry, with its version.") String image) {
         Registry.local().cache(image);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_upload", aliases = "lreg-upload", description = "Upload an image from the docker daemon to the local registry.")
     void lregUpload(@Mixin Cli.Options o,
             @Option(names = "--strip-host", description = "Drop the registry host of the name in the local registry.") boolean stripHost,
-            @Parameters(paramLabel = "IMAGE") String image) {
+            @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Registry.local().upload(image, stripHost);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_inspect", aliases = "lreg-inspect", description = "Inspect an image in the local registry (skopeo inspect).")
-    void lregInspect(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG") String image) {
+    void lregInspect(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
         Registry.local().inspect(image);
     }
 
@@ -135,7 +135,7 @@ public class images {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_rm", aliases = "lreg-rm", description = "Remove an image from the local registry.")
-    void lregRm(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG") String image) {
+    void lregRm(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
         Registry.local().rm(image);
     }
 }

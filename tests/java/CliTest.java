@@ -48,7 +48,7 @@ class CliTest {
         for (String cmd : new String[] {"make", "mkimage", "legacy-import", "ls", "verify", "docker_ls"}) {
             Bed.Result r = Bed.images(cmd, "--version");
             assertThat(r.code()).as(cmd).isZero();
-            assertThat(r.stdout()).as(cmd).startsWith("images ");
+            assertThat(r.out()).as(cmd).startsWith("images ");
         }
         picocli.CommandLine cl = new picocli.CommandLine(new images());
         for (picocli.CommandLine sub : cl.getSubcommands().values()) {
@@ -69,7 +69,7 @@ class CliTest {
         Bed.Result r = Bed.images("completion");
         assertThat(r.code()).as(r.toString()).isZero();
         java.nio.file.Path script = Bed.tempDir("completion").resolve("images.bash");
-        Bed.write(script, r.stdout());
+        Bed.write(script, r.out());
         assertThat(Bed.run(java.util.Map.of(), null, "bash", "-n", script.toString()).code()).isZero();
         String call = "source " + script + "; COMP_WORDS=(images %s); COMP_CWORD=%d; COMP_LINE=\"${COMP_WORDS[*]}\"; "
                 + "COMP_POINT=${#COMP_LINE}; _complete_images images \"${COMP_WORDS[-1]}\" \"${COMP_WORDS[-2]}\" 2>/dev/null; "
