@@ -192,9 +192,12 @@ public final class StoreTar {
         return body(e);
     }
 
+    private FileChannel channel; // one for all bodies: verify opens tens of thousands
+
     private InputStream body(Entry e) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-        return new BufferedInputStream(new InputStream() {
+        if (channel == null) channel = FileChannel.open(file, StandardOpenOption.READ);
+        FileChannel ch = channel;
+        return new InputStream() {
             long pos = e.offset(), left = e.size();
 
             @Override
@@ -213,10 +216,16 @@ public final class StoreTar {
                 return n;
             }
 
-            @Override
-            public void close() throws IOException {
-                ch.close();
-            }
-        }, 1 << 16);
+        };
+    }
+
+    /** Closes the file the bodies are read from. */
+    void closeQuietly() {
+        try {
+            if (channel != null) channel.close();
+        } catch (IOException e) {
+            // read-only: nothing lost
+        }
+        channel = null;
     }
 }

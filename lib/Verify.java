@@ -20,6 +20,7 @@ public final class Verify {
     private final StoreTar t;
     private final Map<String, String> imageOf = new HashMap<>(); // layer id -> the first image that uses it
     private long bytes;
+    private final byte[] buf = new byte[1 << 16];
 
     private Verify(StoreTar t) {
         this.t = t;
@@ -36,7 +37,11 @@ public final class Verify {
             Verify v = new Verify(t);
             v.layers();
             v.images();
-            for (StoreTar.Layer l : t.layers) v.replay(l);
+            try {
+                for (StoreTar.Layer l : t.layers) v.replay(l);
+            } finally {
+                t.closeQuietly();
+            }
             return String.format("OK %s: %d images, %d layers, %s of layer data replayed (%.1f s)", t.where, t.images.size(),
                     t.layers.size(), Ls.size(v.bytes), (System.nanoTime() - start) / 1e9);
         } finally {
@@ -160,7 +165,6 @@ public final class Verify {
         long n = 0;
         try (InputStream in = t.open(file)) {
             if (in == null) throw fail(l.id(), "file [" + path + "] of the tar-split is not a file in diff/");
-            byte[] buf = new byte[1 << 16];
             for (int k; (k = in.read(buf)) > 0; n += k) {
                 crc.update(buf, 0, k);
                 sha.update(buf, 0, k);
