@@ -92,7 +92,7 @@ public final class Xcluster {
      */
     public static Path imageDir(String item) {
         Path p = Path.of(item);
-        if (!Files.isDirectory(p)) return rootfs(item);
+        if (!Files.isDirectory(p)) return item.startsWith("/") || item.startsWith(".") ? p : rootfs(item); // a path: "Not a directory"
         Path image = p.resolve("image");
         return (Files.isDirectory(image) && !Files.exists(p.resolve("tar")) ? image : p).toAbsolutePath().normalize();
     }
