@@ -36,8 +36,8 @@ public class LegacyImport implements Callable<Integer> {
         boolean stripHost;
     }
 
-    @Parameters(paramLabel = "DIR", description = "The image folder, with an executable `tar`.")
-    Path dir;
+    @Parameters(paramLabel = "DIR", description = "The image folder, with an executable `tar`, named as make names overlays: a folder (its image/ subfolder when it has one), OVL or OVL/SUBDIR.")
+    String item;
 
     public static void main(String[] args) {
         System.exit(Cli.run(new LegacyImport(), args));
@@ -45,8 +45,9 @@ public class LegacyImport implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path dir = Xcluster.imageDir(item);
         ImageDir.check(dir);
-        String name = importImage(dir, o.manifest, o.force);
+        String name = importImage(dir, o.manifest != null ? o.manifest : Xcluster.manifest(dir), o.force);
         if (o.upload) Registry.local().upload(name, o.stripHost);
         System.out.println(name);
         return 0;

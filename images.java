@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * images: the commands of xcluster's images.sh, one subcommand each.
@@ -22,6 +23,15 @@ import picocli.CommandLine.Parameters;
 public class images {
     public static void main(String[] args) {
         System.exit(Cli.run(new images(), args));
+    }
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Command(mixinStandardHelpOptions = true, name = "completion", description = {
+            "Print a bash completion script for images (zsh too, after `autoload -U +X bashcompinit && bashcompinit`).",
+            "Install: images completion > ~/.local/share/bash-completion/completions/images, or: source <(images completion)."})
+    void completion(@Mixin Cli.Options o) {
+        System.out.print(picocli.AutoComplete.bash("images", spec.commandLine()));
     }
 
     @Command(mixinStandardHelpOptions = true, name = "env", description = "Print the xcluster context this toolkit uses.")
@@ -38,40 +48,40 @@ public class images {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "get_rootfs", aliases = "get-rootfs", description = "Print the image folder of OVL, OVL/SUBDIR or a folder path.")
-    void getRootfs(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL[/SUBDIR]") String item) {
+    void getRootfs(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL[/SUBDIR]", description = "An overlay, an overlay's subfolder, or a folder path.") String item) {
         System.out.println(Xcluster.rootfs(item));
     }
 
     @Command(mixinStandardHelpOptions = true, name = "get_manifest", aliases = "get-manifest", description = "Print the manifest.json of an image folder (or a *.json beside it).")
-    void getManifest(@Mixin Cli.Options o, @Parameters(paramLabel = "ROOTFS") Path rootfs) {
+    void getManifest(@Mixin Cli.Options o, @Parameters(paramLabel = "ROOTFS", description = "An image folder.") Path rootfs) {
         Path m = Xcluster.manifest(rootfs);
         if (m != null) System.out.println(m);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "in_docker", aliases = "in-docker", description = "Exit 0 if the docker daemon has IMAGE (with its version).")
-    int inDocker(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    int inDocker(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         return Docker.has(image) ? 0 : 1;
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_ls", aliases = "docker-ls", description = "List the files of an image, sorted.")
-    void dockerLs(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    void dockerLs(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Docker.ls(image).forEach(System.out::println);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_export", aliases = "docker-export", description = "Like `docker export`, but for an image: its files as a tar on stdout.")
-    void dockerExport(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    void dockerExport(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Docker.export(image, Exec.stdout());
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_ls_layers", aliases = "docker-ls-layers", description = "List the files of an image per layer, base first.")
-    void dockerLsLayers(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE") String image) {
+    void dockerLsLayers(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Docker.lsLayers(image, System.out);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_save_layers", aliases = "docker-save-layers",
             description = "Unpack the named layers (paths in the `docker save` archive, as docker_ls_layers shows them) into one tree; its tar on stdout.")
-    void dockerSaveLayers(@Mixin Cli.Options o, @Parameters(index = "0", paramLabel = "IMAGE") String image,
-            @Parameters(index = "1..*", paramLabel = "LAYER") List<String> layers) {
+    void dockerSaveLayers(@Mixin Cli.Options o, @Parameters(index = "0", paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image,
+            @Parameters(index = "1..*", paramLabel = "LAYER", description = "A layer path in the `docker save` archive, as docker_ls_layers shows it.") List<String> layers) {
         Docker.saveLayers(image, layers, Exec.stdout());
     }
 
@@ -86,24 +96,46 @@ public class images {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_cache", aliases = "lreg-cache", description = "Copy an external image to the local registry, e.g. docker.io/library/alpine:3.8.")
-    void lregCache(@Mixin Cli.Options o, @Parameters(paramLabel = "EXT_IMAGE") String image) {
+    void lregCache(@Mixin Cli.Options o, @Parameters(paramLabel = "EXT_IMAGE", description = "An image in an external registry, with its version.") String image) {
         Registry.local().cache(image);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_upload", aliases = "lreg-upload", description = "Upload an image from the docker daemon to the local registry.")
     void lregUpload(@Mixin Cli.Options o,
             @Option(names = "--strip-host", description = "Drop the registry host of the name in the local registry.") boolean stripHost,
-            @Parameters(paramLabel = "IMAGE") String image) {
+            @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Registry.local().upload(image, stripHost);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_inspect", aliases = "lreg-inspect", description = "Inspect an image in the local registry (skopeo inspect).")
-    void lregInspect(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG") String image) {
+    void lregInspect(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
         Registry.local().inspect(image);
     }
 
+    @Command(mixinStandardHelpOptions = true, name = "ls", description = "List the images in an images tar (FILE, or - for stdin): names, short id, size, layers and how many are shared. Any user, nothing unpacked.")
+    void ls(@Mixin Cli.Options o, @Option(names = "--json", description = "One JSON array, for scripts.") boolean json,
+            @Parameters(paramLabel = "FILE", description = "An images tar, or - for stdin.") String file) {
+        Ls.ls(file, json, System.out);
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "inspect", description = "Show an image of an images tar: its id, names, layers, manifest and config (like docker image inspect).")
+    void inspect(@Mixin Cli.Options o,
+            @Option(names = "--config", description = "Print only the config as stored (like skopeo inspect --config --raw).") boolean config,
+            @Option(names = "--raw", description = "Print only the manifest as stored (like skopeo inspect --raw).") boolean raw,
+            @Parameters(index = "0", paramLabel = "FILE", description = "An images tar, or - for stdin.") String file,
+            @Parameters(index = "1", paramLabel = "NAME", description = "An image name (as podman shows it or short), or an id prefix.") String name) {
+        Ls.inspect(file, name, config ? "config" : raw ? "raw" : "all", System.out);
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "verify", description = {"Check an images tar the way containers/storage reads it, without unpacking it:",
+            "layer ids, link, lower and l/, images and their big data, and each layer's tar-split replayed with its diff/ files",
+            "giving exactly its diff digest. Prints one line on success, else ERROR: naming the image, layer and file."})
+    void verify(@Mixin Cli.Options o, @Parameters(paramLabel = "FILE", description = "An images tar, or - for stdin (copied to a temporary file first).") String file) {
+        System.out.println(Verify.run(file));
+    }
+
     @Command(mixinStandardHelpOptions = true, name = "lreg_rm", aliases = "lreg-rm", description = "Remove an image from the local registry.")
-    void lregRm(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG") String image) {
+    void lregRm(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
         Registry.local().rm(image);
     }
 }

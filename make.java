@@ -56,6 +56,9 @@ public class make implements Callable<Integer> {
             "default: the host's, as skopeo chooses it."})
     String platform;
 
+    @Option(names = "--verify", description = "Check the tar as `images verify` does before it is put in place (not with --tar=-).")
+    boolean verify;
+
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
             "REF:VERSION (from the docker daemon, pulled when missing), docker://REF:VERSION (from a registry, --via=native),",
             "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF] (--via=native),",
@@ -71,6 +74,8 @@ public class make implements Callable<Integer> {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
         if (tar == null) Output.checkFolder(Path.of(out).getParent()); // not named by the user: it must be private
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
+        if (verify && out.equals("-")) throw Fail.usage("--verify needs --tar=FILE");
+        verifyOutput = verify;
         List<Item> all = new ArrayList<>();
         if (!noPause) all.add(Item.parse(pause));
         for (String item : items) all.add(Item.parse(item));
@@ -121,6 +126,7 @@ public class make implements Callable<Integer> {
         argv.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), "make$Mktar", "--user=" + Xcluster.user(), "--tar=" + out));
         if (Exec.verbose) argv.add("--verbose");
+        if (verifyOutput) argv.add("--verify");
         argv.addAll(images);
         Exec.of(argv).fails("sudo mktar", out).out("-".equals(out) ? Output.stdout() : null).showStderr().changes().run();
     }
@@ -141,7 +147,12 @@ public class make implements Callable<Integer> {
         @Option(names = "--tar", paramLabel = "FILE", description = "The output (default -: stdout).")
         String tar = "-";
 
-        @Parameters(paramLabel = "IMAGE", arity = "1..*")
+        @Option(names = "--verify", description = "Check the tar as `images verify` does before it is put in place.")
+        void verify(boolean v) {
+            verifyOutput = v;
+        }
+
+        @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "An image in the docker daemon, with its version.")
         List<String> images;
 
         public static void main(String[] args) {
@@ -182,7 +193,7 @@ public class make implements Callable<Integer> {
         static void writeTar(Path tmp, String out, String user) {
             List<String> argv = List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
                     "-C", tmp.toString(), "-cf", "-", "var");
-            Output.write(out, user, os -> Exec.of(argv).fails("tar", out).out(os).changes().run());
+            output(out, user, os -> Exec.of(argv).fails("tar", out).out(os).changes().run());
         }
     }
 
@@ -201,13 +212,25 @@ public class make implements Callable<Integer> {
                 System.err.println("dry-run: write " + out + " from " + String.join(" ", sources.stream().map(Object::toString).toList()));
                 return;
             }
-            Output.write(out, null, os -> Storage.copy(sources, os));
+            output(out, null, os -> Storage.copy(sources, os));
         } finally {
             Temp.delete(tmp);
         }
     }
 
     // ---- shared
+
+    static boolean verifyOutput; // make --verify, mktar --verify
+
+    /**
+     * The tar, complete or absent (lib/Output): verified before it is put in place when asked,
+     * then one line on stderr saying what it holds.
+     */
+    static void output(String out, String owner, Output.Body body) {
+        Output.write(out, owner, body, verifyOutput ? partial -> System.err.println(
+                Verify.run(partial.toString()).replace(partial.toString(), out)) : null);
+        if (!Exec.dryRun && Files.isRegularFile(Path.of(out))) System.err.println("Wrote " + out + ": " + Ls.summary(out));
+    }
 
     static void mkdirs(Path dir) {
         try {

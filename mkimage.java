@@ -33,8 +33,8 @@ public class mkimage implements Callable<Integer> {
             description = "Make the image without docker, into docker-archive:FILE (for docker load) or oci-archive:FILE.")
     String output;
 
-    @Parameters(paramLabel = "DIR", description = "The image folder.")
-    Path dir;
+    @Parameters(paramLabel = "DIR", description = "The image folder, named as make names overlays: a folder (its image/ subfolder when it has one), OVL or OVL/SUBDIR.")
+    String item;
 
     public static void main(String[] args) {
         System.exit(Cli.run(new mkimage(), args));
@@ -42,11 +42,13 @@ public class mkimage implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Path dir = Xcluster.imageDir(item);
+        Path manifest = o.manifest != null || ImageDir.hasDockerfile(dir) ? o.manifest : Xcluster.manifest(dir); // make's search
         if (output == null) {
-            System.out.println(build(dir, o.manifest, tag, o.force, o.upload, o.stripHost));
+            System.out.println(build(dir, manifest, tag, o.force, o.upload, o.stripHost));
             return 0;
         }
-        String name = archive(dir, o.manifest, tag, output);
+        String name = archive(dir, manifest, tag, output);
         if (o.upload) Registry.local().upload(output, name, o.stripHost);
         System.out.println(name);
         return 0;

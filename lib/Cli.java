@@ -1,6 +1,9 @@
 package lib;
 
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.Help;
 import picocli.CommandLine.Option;
 
 /** What every command shares: --verbose, --dry-run, and how errors and exit codes look. */
@@ -24,6 +27,8 @@ public final class Cli {
     public static int run(Object command, String... args) {
         CommandLine cl = new CommandLine(command);
         cl.setUsageHelpAutoWidth(true);
+        cl.setHelpFactory(Cli::help);
+        versions(cl, cl.getCommandSpec().version());
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             Throwable t = e;
             while (!(t instanceof Fail) && t.getCause() != null && !(t instanceof java.io.UncheckedIOException)) t = t.getCause();
@@ -42,7 +47,11 @@ public final class Cli {
             if (e instanceof CommandLine.UnmatchedArgumentException u && c == cl && !c.getSubcommands().isEmpty()
                     && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
                 System.err.println("ERROR: Invalid command [" + u.getUnmatched().get(0) + "]");
-                return 1;
+                String typed = u.getUnmatched().get(0);
+                List<String> close = u.getSuggestions().stream().filter(n -> distance(typed, n) <= Math.max(2, typed.length() / 3)).toList();
+                if (close.isEmpty()) return 1; // unknown: as images.sh
+                System.err.println("Did you mean: " + String.join(" or ", close.stream().map(n -> cl.getCommandName() + " " + n).toList()) + "?");
+                return 2; // misspelled (picocli's suggestions, only the close ones): a usage error
             }
             System.err.println("ERROR: " + e.getMessage());
             System.err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
@@ -52,5 +61,84 @@ public final class Cli {
         else if (args.length > 0 && (args[0].startsWith("-h") || args[0].equalsIgnoreCase("help") && args.length == 1))
             args = new String[] {"--help"};
         return cl.execute(args);
+    }
+
+    /** Levenshtein distance: how many letters to change, add or drop. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++)
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** Every subcommand answers --version with the root's version (picocli leaves them empty). */
+    private static void versions(CommandLine cl, String[] version) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getCommandSpec().version().length == 0) sub.getCommandSpec().version(version);
+            versions(sub, version);
+        }
+        if (cl.getCommandSpec().version().length == 0) cl.getCommandSpec().version("images " + Lib.VERSION);
+    }
+
+    /** Help whose option texts wrap at spaces only: picocli would split k8s.gcr.io/pause:3.1 after a dot or colon. */
+    private static Help help(CommandLine.Model.CommandSpec spec, Help.ColorScheme scheme) {
+        return new Help(spec, scheme) {
+            @Override
+            public Layout createDefaultLayout() {
+                Layout l = super.createDefaultLayout();
+                return new Layout(scheme, new SpaceWrap(scheme, l.textTable()));
+            }
+        };
+    }
+
+    private static final class SpaceWrap extends Help.TextTable {
+        private final Help.ColorScheme scheme;
+
+        SpaceWrap(Help.ColorScheme scheme, Help.TextTable like) {
+            super(scheme, like.columns());
+            this.scheme = scheme;
+            indentWrappedLines = like.indentWrappedLines;
+        }
+
+        @Override
+        public Cell putValue(int row, int col, Help.Ansi.Text value) {
+            Help.Column c = columns()[col];
+            String plain = value.plainString();
+            if (col < columns().length - 1 || plain.length() <= c.width - c.indent - 1) return super.putValue(row, col, value);
+            List<String> lines = wrap(plain, c.width - c.indent - 1 - indentWrappedLines);
+            Cell cell = super.putValue(row, col, text(lines.get(0)));
+            for (int i = 1; i < lines.size(); i++) {
+                addEmptyRow();
+                cell = super.putValue(rowCount() - 1, col, text(" ".repeat(indentWrappedLines) + lines.get(i)));
+            }
+            return cell;
+        }
+
+        private Help.Ansi.Text text(String s) {
+            return scheme.ansi().new Text(s, scheme);
+        }
+
+        /** Words into lines of at most width characters (a longer word stands alone). */
+        static List<String> wrap(String s, int width) {
+            List<String> lines = new ArrayList<>();
+            StringBuilder line = new StringBuilder();
+            for (String w : s.split(" ")) {
+                if (line.length() > 0 && line.length() + 1 + w.length() > width) {
+                    lines.add(line.toString());
+                    line.setLength(0);
+                }
+                if (line.length() > 0) line.append(' ');
+                line.append(w);
+            }
+            lines.add(line.toString());
+            return lines;
+        }
     }
 }

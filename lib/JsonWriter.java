@@ -33,6 +33,22 @@ final class JsonWriter {
         return out.toByteArray();
     }
 
+    /** Indented, for people (images ls --json, images inspect). */
+    static String pretty(Body body) {
+        return new String(write(g -> {
+            g.useDefaultPrettyPrinter();
+            body.write(g);
+        }), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A JSON document (read as it is) as the next value. */
+    static void copy(JsonGenerator g, byte[] json) throws IOException {
+        try (com.fasterxml.jackson.core.JsonParser p = FACTORY.createParser(json)) {
+            p.nextToken();
+            g.copyCurrentStructure(p);
+        }
+    }
+
     /** "key":["a","b"] */
     static void strings(JsonGenerator g, String key, List<String> values) throws IOException {
         g.writeArrayFieldStart(key);

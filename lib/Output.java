@@ -21,6 +21,11 @@ public final class Output {
         void write(OutputStream out) throws IOException;
     }
 
+    /** A look at the finished file before it is put in place (make --verify). */
+    public interface Check {
+        void check(Path partial);
+    }
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private Output() {}
@@ -29,7 +34,7 @@ public final class Output {
      * Writes the output named on the command line: `-` is stdout; under --dry-run the body runs
      * against nothing (the programs it would run are printed); else the file, complete or absent.
      */
-    public static void write(String out, String owner, Body body) {
+    public static void write(String out, String owner, Body body, Check check) {
         try {
             if ("-".equals(out)) {
                 body.write(stdout());
@@ -42,11 +47,19 @@ public final class Output {
         } catch (IOException e) {
             throw Fail.die("Can't write [" + out + "]: " + reason(e));
         }
-        write(Path.of(out), owner, body);
+        write(Path.of(out), owner, body, check);
     }
 
-    /** Writes target complete or absent; owner (or null) is given the file before it appears (mktar as root). */
+    /** Writes target complete or absent. */
     public static void write(Path target, String owner, Body body) {
+        write(target, owner, body, null);
+    }
+
+    /**
+     * Writes target complete or absent; check (or null) sees the finished file before it is put in
+     * place, owner (or null) is given it (mktar as root).
+     */
+    public static void write(Path target, String owner, Body body, Check check) {
         Path real = resolve(target);
         if (real == null) {
             writeThrough(target, body);
@@ -63,6 +76,7 @@ public final class Output {
         } catch (IOException e) {
             throw Fail.die("Can't write [" + target + "]: " + reason(e));
         }
+        if (check != null) check.check(partial);
         if (owner != null) Exec.of("chown", owner + ":", partial.toString()).fails("chown", owner).run();
         Temp.commit(partial, real);
         for (Path d : made) Temp.disown(d);

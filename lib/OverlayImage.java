@@ -39,12 +39,13 @@ public final class OverlayImage {
         ImageDir.tarScript(dir, ovl.toString()).run();
         if (!Files.isRegularFile(ovl) || size(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
         Path layer = tmp.resolve("layer.tar");
-        Digest diffId = layer(ovl, df, config.workdir(), layer);
-        return new Built(name, layer, diffId, size(layer), config(config, diffId));
+        long[] newest = {0};
+        Digest diffId = layer(ovl, df, config.workdir(), layer, newest);
+        return new Built(name, layer, diffId, size(layer), config(config, diffId, created(newest[0])));
     }
 
-    /** The layer: the tar's entries with clean names ("./bin/" is "bin/"), as docker stores them. */
-    static Digest layer(Path ovl, Dockerfile df, String workdir, Path out) {
+    /** The layer: the tar's entries with clean names ("./bin/" is "bin/"), as docker stores them; newest[0] gets the newest mtime (s). */
+    static Digest layer(Path ovl, Dockerfile df, String workdir, Path out, long[] newest) {
         String dest = df == null ? "" : df.dest().replaceAll("^/+", "").replaceAll("/*$", "");
         Set<String> seen = new HashSet<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ovl)));
@@ -57,6 +58,7 @@ public final class OverlayImage {
                 copyFile(t, ovl, dest.isEmpty() || df.dest().endsWith("/") ? join(dest, df.source()) : dest, df.chown());
             } else {
                 for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+                    newest[0] = Math.max(newest[0], e.getModTime().getTime() / 1000);
                     unsafe(e.getName(), ovl);
                     if (e.isLink()) unsafe(e.getLinkName(), ovl);
                     String name = clean(e.getName());
@@ -135,9 +137,18 @@ public final class OverlayImage {
         return dest.isEmpty() ? name : dest + "/" + name;
     }
 
-    /** The image config, as docker writes it; created at SOURCE_DATE_EPOCH (default 0) so it is reproducible. */
-    static byte[] config(ImageConfig c, Digest diffId) {
-        String created = java.time.Instant.ofEpochSecond(epoch()).toString();
+    /**
+     * When the image was made, the same for the same input: SOURCE_DATE_EPOCH when set, else the
+     * newest time among the layer's entries (0 would show as "56 years ago" in podman).
+     */
+    static long created(long newestEntry) {
+        String s = System.getenv("SOURCE_DATE_EPOCH");
+        return s != null && s.matches("[0-9]+") ? Long.parseLong(s) : newestEntry;
+    }
+
+    /** The image config, as docker writes it, created at `created` (seconds). */
+    static byte[] config(ImageConfig c, Digest diffId, long createdAt) {
+        String created = java.time.Instant.ofEpochSecond(createdAt).toString();
         return JsonWriter.write(g -> {
             g.writeStartObject();
             g.writeStringField("architecture", arch());

@@ -106,8 +106,12 @@ public final class Storage {
             Map<String, OverlayLayer.Result> results = new HashMap<>();
             int i = 0;
             for (Stored l : layers.values()) {
-                Progress.say(String.format("Layer %d/%d %.12s [%s]", ++i, layers.size(), l.id(), l.blob().where()));
-                results.put(l.id(), layer(l, out));
+                long start = System.nanoTime();
+                OverlayLayer.Result r = layer(l, out);
+                results.put(l.id(), r);
+                double secs = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
+                Progress.say(String.format("Layer %d/%d %.12s [%s] %s in %.1f s (%s/s)", ++i, layers.size(), l.id(), l.blob().where(),
+                        Ls.size(r.diffSize()), secs, Ls.size((long) (r.diffSize() / secs))));
             }
             List<StorageJson.Layer> records = new ArrayList<>();
             for (Stored l : layers.values())

@@ -95,6 +95,17 @@ public final class Xcluster {
         return d;
     }
 
+    /**
+     * mkimage's and legacy-import's DIR, named as make names overlays: an existing folder (its
+     * `image/` subfolder when it has one and no `tar` of its own), else OVL or OVL/SUBDIR.
+     */
+    public static Path imageDir(String item) {
+        Path p = Path.of(item);
+        if (!Files.isDirectory(p)) return item.startsWith("/") || item.startsWith(".") ? p : rootfs(item); // a path: "Not a directory"
+        Path image = p.resolve("image");
+        return (Files.isDirectory(image) && !Files.exists(p.resolve("tar")) ? image : p).toAbsolutePath().normalize();
+    }
+
     /** get_manifest: FOLDER/manifest.json, else the first *.json beside FOLDER, else null. */
     public static Path manifest(Path rootfs) {
         Path m = rootfs.resolve("manifest.json");

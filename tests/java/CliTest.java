@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class CliTest {
     static final String[] COMMANDS = {"make", "mktar", "mkimage", "legacy-import", "env", "get_rootfs", "get_manifest",
             "in_docker", "docker_ls", "docker_export", "docker_ls_layers", "docker_save_layers", "docker_flush",
-            "lreg_ls", "lreg_cache", "lreg_upload", "lreg_inspect", "lreg_rm"};
+            "lreg_ls", "lreg_cache", "lreg_upload", "lreg_inspect", "lreg_rm", "ls", "inspect", "verify", "completion"};
 
     @Test
     void helpListsEveryCommandThreeWays() {
@@ -34,6 +34,50 @@ class CliTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.stderr()).startsWith("ERROR: Invalid command [frobnicate]");
         assertThat(r.stdout()).isEmpty();
+    }
+
+    @Test
+    void aMisspelledCommandExits2WithDidYouMean() {
+        Bed.Result r = Bed.images("maek", "x");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.stderr()).isEqualTo("ERROR: Invalid command [maek]\nDid you mean: images make?\n");
+    }
+
+    @Test
+    void everySubcommandHasAVersionAndDescribesEveryParameter() {
+        for (String cmd : new String[] {"make", "mkimage", "legacy-import", "ls", "verify", "docker_ls"}) {
+            Bed.Result r = Bed.images(cmd, "--version");
+            assertThat(r.code()).as(cmd).isZero();
+            assertThat(r.out()).as(cmd).startsWith("images ");
+        }
+        picocli.CommandLine cl = new picocli.CommandLine(new images());
+        for (picocli.CommandLine sub : cl.getSubcommands().values()) {
+            var spec = sub.getCommandSpec();
+            spec.positionalParameters().forEach(p -> assertThat(p.description()).as(spec.qualifiedName() + " " + p.paramLabel()).isNotEmpty());
+            spec.options().forEach(o -> assertThat(o.description()).as(spec.qualifiedName() + " " + o.longestName()).isNotEmpty());
+        }
+    }
+
+    @Test
+    void helpDoesNotBreakImageNames() {
+        Bed.Result r = Bed.images("make", "--help");
+        assertThat(r.out()).contains("k8s.gcr.io/pause:3.1", "oci-archive:PATH[:REF]");
+    }
+
+    @Test
+    void completionScriptCompletesCommandsAndOptions() {
+        Bed.Result r = Bed.images("completion");
+        assertThat(r.code()).as(r.toString()).isZero();
+        java.nio.file.Path script = Bed.tempDir("completion").resolve("images.bash");
+        Bed.write(script, r.out());
+        assertThat(Bed.run(java.util.Map.of(), null, "bash", "-n", script.toString()).code()).isZero();
+        String call = "source " + script + "; COMP_WORDS=(images %s); COMP_CWORD=%d; COMP_LINE=\"${COMP_WORDS[*]}\"; "
+                + "COMP_POINT=${#COMP_LINE}; _complete_images images \"${COMP_WORDS[-1]}\" \"${COMP_WORDS[-2]}\" 2>/dev/null; "
+                + "printf '%%s\\n' \"${COMPREPLY[@]}\"";
+        Bed.Result cmds = Bed.run(java.util.Map.of(), null, "bash", "-c", String.format(call, "ve", 1));
+        assertThat(cmds.out().lines()).containsExactly("verify");
+        Bed.Result opts = Bed.run(java.util.Map.of(), null, "bash", "-c", String.format(call, "make --v", 2));
+        assertThat(opts.out().lines()).containsExactlyInAnyOrder("--verbose", "--verify", "--version", "--via");
     }
 
     @Test

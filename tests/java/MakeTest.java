@@ -69,6 +69,23 @@ class MakeTest {
     }
 
     @Test
+    void lsAndVerifyReadTheClassicTarAsAnyUser() {
+        Rootless.require();
+        Path copy = Rootless.dir("classic").resolve("images.tar");
+        Bed.run(Map.of(), null, "cp", tar.toString(), copy.toString());
+        Rootless.open(copy);
+        Bed.Result ls = Rootless.java(Map.of(), "images", "ls", copy.toString());
+        assertThat(ls.code()).as(ls.toString()).isZero();
+        assertThat(ls.out().lines()).hasSize(5).anyMatch(l -> l.matches("docker\\.io/test/multi:1 [0-9a-f]{12} .* 2 layers \\(1 shared\\)"));
+        Bed.Result v = Rootless.java(Map.of(), "images", "verify", copy.toString());
+        assertThat(v.code()).as(v.toString()).isZero();
+        assertThat(v.out()).startsWith("OK " + copy + ": 5 images, ");
+        Bed.Result in = Rootless.java(Map.of(), "images", "inspect", copy.toString(), "test/plain:1");
+        assertThat(in.code()).as(in.toString()).isZero();
+        assertThat(in.out()).contains("\"Id\" : \"" + Bed.docker("image", "inspect", "-f", "{{.Id}}", "test/plain:1").trim().replace("sha256:", ""));
+    }
+
+    @Test
     void podmanListsEveryImageUnderItsName() {
         Bed.Result r = podman(tree, "images", "--format", "{{.Repository}}:{{.Tag}}");
         assertThat(r.code()).as(r.toString()).isZero();

@@ -123,6 +123,21 @@ class OverlayImageTest {
     }
 
     @Test
+    void mkimageTakesTheOverlayNamesOfMake() throws IOException {
+        Path ovlpath = Bed.REPO.resolve("examples");
+        java.util.Map<String, String> env = Map.of("XCLUSTER_OVLPATH", ovlpath.toString());
+        byte[] want = null;
+        for (String name : new String[] {"legacy", "legacy/image", ovlpath.resolve("legacy").toString(), LEGACY.toString()}) {
+            Path out = Bed.tempDir("names").resolve("legacy.tar");
+            Bed.Result r = Bed.images(env, "mkimage", "--output=docker-archive:" + out, name);
+            assertThat(r.code()).as(name + ": " + r).isZero();
+            assertThat(r.out()).isEqualTo("example/legacy:0.1\n");
+            if (want == null) want = Files.readAllBytes(out);
+            else assertThat(Files.readAllBytes(out)).as(name).isEqualTo(want);
+        }
+    }
+
+    @Test
     void sameInputSameBytes() throws IOException {
         Path a = Bed.tempDir("a").resolve("x.tar"), b = Bed.tempDir("b").resolve("x.tar");
         assertThat(Bed.images("mkimage", "--tag=x/y:1", "--output=docker-archive:" + a, HELLO.toString()).code()).isZero();

@@ -60,6 +60,22 @@ class RootlessMakeTest {
         assertThat(out).contains("./replace/new.txt", "gone-is-gone").doesNotContain("old1", "gone.txt");
 
         assertThat(r.stderr()).as("quiet when stderr is no terminal").doesNotContain("Adding [", "Layer 1/");
+        assertThat(r.stderr()).as("one line on success").contains("Wrote " + tar + ": 4 images, ");
+
+        // looked into as the same user, nothing unpacked
+        Bed.Result ls = asUser("ls", tar.toString());
+        assertThat(ls.code()).as(ls.toString()).isZero();
+        assertThat(ls.out().lines()).hasSize(4).anyMatch(l -> l.matches("docker\\.io/example/hello:1 [0-9a-f]{12} .* 1 layers \\(0 shared\\)"));
+        Bed.Result v = asUser("verify", tar.toString());
+        assertThat(v.code()).as(v.toString()).isZero();
+        assertThat(v.out()).startsWith("OK " + tar + ": 4 images, ");
+        Bed.Result cfg = asUser("inspect", "--config", tar.toString(), "example/hello:1");
+        assertThat(cfg.code()).as(cfg.toString()).isZero();
+        String id = MakeTest.podman(tree, "image", "inspect", "--format", "{{.Id}}", "example/hello:1").out().trim();
+        assertThat(TestImages.sha256(cfg.out().trim().getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(id);
+        Bed.Result mv = asUser("make", "--verify", "--no-pause", "--tar=" + xtmp.resolve("verified.tar"), "legacy");
+        assertThat(mv.code()).as(mv.toString()).isZero();
+        assertThat(mv.stderr()).contains("OK " + xtmp.resolve("verified.tar") + ": 1 images, 1 layers, ");
 
         // registry images are cached under XCLUSTER_TMP: a second run does not fetch them again
         Bed.Result again = asUser("make", "--via=native", "--verbose", "--tls-verify=false", "--no-pause", "--tar=" + xtmp.resolve("again.tar"), multi);
