@@ -9,7 +9,7 @@ package lib;
 //SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java ImageDir.java
 //SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java OciCache.java
 //SOURCES Storage.java StorageJson.java Sources.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
-//SOURCES TarIndex.java Digests.java GoJson.java GoPath.java Progress.java
+//SOURCES TarIndex.java Digests.java GoJson.java GoPath.java Progress.java DockerSave.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

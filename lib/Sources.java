@@ -39,7 +39,13 @@ final class Sources {
      * An image: names as the store keeps them, config bytes and its creation time, manifest bytes
      * (null: generated as docker-archive does), layers base first.
      */
-    record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Blob> layers, String where) {}
+    record Image(List<String> names, java.util.function.Supplier<byte[]> lazyConfig, OffsetDateTime created, byte[] manifest,
+                 List<Blob> layers, String where) {
+        /** The config bytes; a daemon image's come at the end of its `docker save` stream. */
+        byte[] config() {
+            return lazyConfig.get();
+        }
+    }
 
     /** Opens every source, in order; the daemon's images are saved into tmp. */
     static List<Image> open(List<String> sources, Path tmp) {
@@ -86,27 +92,10 @@ final class Sources {
 
     // ---- the docker daemon
 
-    /** pull what is missing, one `docker save` of all refs, each ref mapped to its entry by image id. */
+    /** pull what is missing, then one `docker save` of all refs, read as it streams (DockerSave). */
     private static Map<String, Image> daemon(List<String> refs, Path tmp) {
-        Map<String, String> ids = ids(refs);
-        Path saved = tmp.resolve("docker-save.tar");
-        List<String> argv = new ArrayList<>(List.of("save", "-o", saved.toString()));
-        argv.addAll(new LinkedHashSet<>(refs));
-        Docker.docker(argv.toArray(String[]::new)).fails("docker save failed " + refs).run();
-        String where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
-        TarIndex idx = TarIndex.of(saved, where);
-        Map<String, Image> byId = new HashMap<>();
-        for (JsonValue entry : json(idx.read("manifest.json", SMALL), where + ": manifest.json")) {
-            byte[] config = idx.read(entry.path("Config").asText(), SMALL);
-            byId.put(Digests.sha256(config), dockerImage(idx, entry, config, List.of(), where));
-        }
-        Map<String, Image> out = new HashMap<>();
-        ids.forEach((ref, id) -> {
-            Image i = byId.get(id);
-            if (i == null) throw Fail.die("docker save did not write [" + ref + "] (" + id + ")");
-            out.put(ref, new Image(List.of(name(ref)), i.config(), i.created(), null, i.layers(), "docker-daemon:" + ref));
-        });
-        return out;
+        Map<String, String> ids = ids(refs); // pulls what is missing first
+        return DockerSave.start(refs, tmp).images(ids);
     }
 
     /** The image id of each ref: one `docker image inspect` when the daemon has them all, else pull what is missing. */
@@ -167,7 +156,7 @@ final class Sources {
             Opener raw = idx.opener(file);
             blobs.add(new Blob(diffIds.get(i), -1, diffIds.get(i), () -> Digests.decompressed(raw.open()), where + ": " + file));
         }
-        return new Image(names, config, created(config, where), null, blobs, where);
+        return new Image(names, () -> config, created(config, where), null, blobs, where);
     }
 
     // ---- OCI layouts: index.json, blobs/sha256/HEX, in a folder or a tar
@@ -264,7 +253,7 @@ final class Sources {
             blobList.add(new Blob(digest, layers.get(i).path("size").asLong(-1), diffIds.get(i),
                     blobs.opener(digest, "layer"), where + ": " + blobPath(digest, where)));
         }
-        return new Image(List.of(name), config, created(config, where), manifest, blobList, where);
+        return new Image(List.of(name), () -> config, created(config, where), manifest, blobList, where);
     }
 
     private static byte[] verified(byte[] b, String digest, String where) {
