@@ -25,7 +25,13 @@ public final class Cli {
 
     /** Runs a command line the way images.sh does: ERROR: ... on stderr, 1 on failure, 2 on misuse. */
     public static int run(Object command, String... args) {
+        return run(command, null, args);
+    }
+
+    /** Runs a command under the name it has as a subcommand (e.g. "images make"), built alone. */
+    public static int run(Object command, String name, String... args) {
         CommandLine cl = new CommandLine(command);
+        if (name != null) cl.setCommandName(name);
         cl.setUsageHelpAutoWidth(true);
         cl.setHelpFactory(Cli::help);
         versions(cl, cl.getCommandSpec().version());
