@@ -28,7 +28,16 @@ public final class Docker {
     /** in_docker: does the daemon have this image? It must have a version. */
     public static boolean has(String image) {
         ImageRef.versioned(image);
-        return docker("image", "inspect", "--format", "{{.Id}}", image).ok();
+        if (docker("image", "inspect", "--format", "{{.Id}}", image).ok()) return true;
+        answering();
+        return false;
+    }
+
+    /** Dies when the daemon does not answer, so that no command says "Can't find image" for a dead daemon. */
+    static void answering() {
+        if (docker("version", "--format", "{{.Server.Version}}").ok()) return;
+        String host = System.getenv("DOCKER_HOST");
+        throw Fail.die("Docker not answering [" + (host == null || host.isBlank() ? "unix:///var/run/docker.sock" : host) + "]");
     }
 
     /** The image id (sha256:...) of an image the daemon has. */

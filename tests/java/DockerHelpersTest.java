@@ -102,9 +102,14 @@ class DockerHelpersTest {
     }
 
     @Test
-    void honoursDockerHost() {
-        Bed.Result r = Bed.images(Map.of("DOCKER_HOST", "unix://" + Bed.WORK.resolve("no-such.sock")), "docker_ls", multi);
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.stderr()).isEqualTo("ERROR: Can't find image [" + multi + "]\n");
+    void aDeadDockerHostIsNamedNotTakenForAMissingImage() {
+        String dead = "unix://" + Bed.WORK.resolve("no-such.sock");
+        for (String cmd : List.of("docker_ls", "in_docker", "docker_export")) {
+            Bed.Result r = Bed.images(Map.of("DOCKER_HOST", dead), cmd, multi);
+            assertThat(r.code()).as(cmd).isEqualTo(1);
+            // one ERROR: line that names the daemon it tried (the exact words are the lead's to merge with h9's)
+            assertThat(r.stderr()).as(cmd).matches("ERROR: [^\n]*\\[" + java.util.regex.Pattern.quote(dead) + "\\][^\n]*\n")
+                    .doesNotContain("Can't find image");
+        }
     }
 }
