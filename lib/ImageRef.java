@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
  */
 public record ImageRef(String domain, String path, String tag, String digest) {
     public static final String DOCKER_IO = "docker.io";
+    private static final String COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
     private static final Pattern REF = Pattern.compile(
             "^(?:(?<domain>(?:\\[[0-9a-fA-F:]+\\]|[a-zA-Z0-9.-]+)(?::[0-9]+)?)/(?=.))?"
                     + "(?<path>[a-z0-9]+(?:[._-]+[a-z0-9]+|__[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
@@ -23,7 +24,9 @@ public record ImageRef(String domain, String path, String tag, String digest) {
         String path = m.group("path");
         if (domain != null && !domain.contains(".") && !domain.contains(":") && !domain.equals("localhost")
                 && !domain.startsWith("[")) {
-            path = domain + "/" + path; // "nordixorg/mconnect": a docker.io user, not a host
+            // "nordixorg/mconnect": a docker.io user, not a host, so it must be a path component
+            if (!domain.matches(COMPONENT)) throw Fail.die("Invalid image reference [" + s + "]");
+            path = domain + "/" + path;
             domain = null;
         }
         if (!path.equals(path.toLowerCase())) throw Fail.die("Invalid image reference [" + s + "]");

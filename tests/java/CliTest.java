@@ -84,10 +84,10 @@ class CliTest {
     void usageErrorsExit2() {
         Bed.Result r = Bed.images("docker_ls", "--no-such-option", "x:1");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.stderr()).startsWith("ERROR: ").contains("--no-such-option");
+        assertThat(r.stderr()).startsWith("ERROR: Unknown option: '--no-such-option'\n");
         Bed.Result missing = Bed.images("docker_ls");
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.stderr()).startsWith("ERROR: ");
+        assertThat(missing.stderr()).startsWith("ERROR: Missing required parameter: 'IMAGE'\n");
     }
 
     @Test

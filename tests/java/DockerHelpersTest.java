@@ -102,10 +102,12 @@ class DockerHelpersTest {
     }
 
     @Test
-    void honoursDockerHost() {
-        Bed.Result r = Bed.images(Map.of("DOCKER_HOST", "unix://" + Bed.WORK.resolve("no-such.sock")), "docker_ls", multi);
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.stderr()).isEqualTo("ERROR: Can't reach the docker daemon [unix://" + Bed.WORK.resolve("no-such.sock")
-                + "]: is it running? (DOCKER_HOST)\n");
+    void aDeadDockerHostIsNamedNotTakenForAMissingImage() {
+        String dead = "unix://" + Bed.WORK.resolve("no-such.sock");
+        for (String cmd : List.of("docker_ls", "in_docker", "docker_export")) {
+            Bed.Result r = Bed.images(Map.of("DOCKER_HOST", dead), cmd, multi);
+            assertThat(r.code()).as(cmd).isEqualTo(1);
+            assertThat(r.stderr()).as(cmd).isEqualTo("ERROR: Can't reach the docker daemon [" + dead + "]: is it running? (DOCKER_HOST)\n");
+        }
     }
 }

@@ -48,11 +48,12 @@ class MkimageTest {
         return Bed.docker("run", "--rm", "--network", "none", image);
     }
 
-    /** A copy of an example image folder, to change. */
+    /** A copy of an example image folder, to change: at examples/NAME/image in a fresh folder, with the rootfs.sh its tar script calls as $dir/../../rootfs.sh. */
     static Path copy(Path from) {
-        Path to = Bed.tempDir("image");
+        Path examples = Bed.tempDir("examples");
+        Path to = Bed.mkdirs(examples.resolve(from.getParent().getFileName()).resolve("image"));
         Bed.run(Map.of(), null, "cp", "-a", from + "/.", to.toString());
-        Bed.run(Map.of(), null, "ln", "-sf", Bed.REPO.resolve("examples/rootfs.sh").toString(), to.getParent().getParent().resolve("rootfs.sh").toString());
+        Bed.run(Map.of(), null, "ln", "-s", Bed.REPO.resolve("examples/rootfs.sh").toString(), examples.resolve("rootfs.sh").toString());
         return to;
     }
 
@@ -130,8 +131,14 @@ class MkimageTest {
         assertThat(strip.code()).as(strip.toString()).isZero();
         assertThat(strip.out()).isEqualTo(reg + "/xc/stripped:3\n");
         assertThat(images("lreg_ls").out()).contains("xc/stripped:\n  [\"3\"]\n").doesNotContain("127.0.0.1");
+        // an image docker has under a registry host's name goes in without the host
+        Bed.docker("tag", "example/up:2", "example.com/xc/other:4");
         Bed.Result upload = images("lreg_upload", "--strip-host", "example.com/xc/other:4");
-        assertThat(upload.code()).isEqualTo(1);
+        assertThat(upload.code()).as(upload.toString()).isZero();
+        assertThat(images("lreg_ls").out()).contains("xc/other:\n  [\"4\"]\n").doesNotContain("example.com");
+        Bed.Result missing = images("lreg_upload", "example/not-in-docker:1");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.stderr()).as(missing.toString()).contains("ERROR: Upload failed [example/not-in-docker:1]");
 
         Bed.Result rm = images("lreg_rm", "example/up:2");
         assertThat(rm.code()).as(rm.toString()).isZero();
@@ -144,14 +151,17 @@ class MkimageTest {
         Path dir = copy(LEGACY);
         Bed.write(dir.resolve("manifest.json"), Bed.read(dir.resolve("manifest.json")).replace("\"example/legacy\"", "\"127.0.0.1:5000/x/y\"")
                 .replace("\"0.1\"", "\"1.0\""));
-        Bed.write(dir.resolve("tar"), Bed.read(dir.resolve("tar")).replace("\"$dir/../../rootfs.sh\"", "\"" + Bed.REPO.resolve("examples/rootfs.sh") + "\""));
         Bed.Result r = images("mkimage", "--upload", dir.toString());
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).isEqualTo("127.0.0.1:5000/x/y:1.0\n");
         assertThat(Bed.images("in_docker", "127.0.0.1:5000/x/y:1.0").code()).isZero();
         assertThat(images("lreg_ls").out()).contains("x/y:\n  [\"1.0\"]\n");
         assertThat(images("docker_ls", "127.0.0.1:5000/x/y:1.0").out()).contains("bin/legacy\n");
-        assertThat(reg).startsWith("127.0.0.1:");
+        // a host:port is no valid path element: the upload drops it (the bed's registry listens elsewhere)
+        assertThat(images("lreg_ls").out()).doesNotContain("127.0.0.1:5000");
+        Bed.Result inspect = images("lreg_inspect", "x/y:1.0");
+        assertThat(inspect.code()).as(inspect.toString()).isZero();
+        assertThat(inspect.out()).contains(reg + "/x/y");
     }
 
     // --- bad input: the original's messages, exit 1, nothing left in docker or on disk
@@ -203,13 +213,15 @@ class MkimageTest {
             if (base == LEGACY) // a name docker does not have: else it is Cached and the script never runs
                 Bed.write(dir.resolve("manifest.json"), Bed.read(dir.resolve("manifest.json")).replace("\"example/legacy\"", "\"example/legacy-nothing\"")
                         .replace("\"0.1\"", "\"1\""));
-            Bed.write(dir.resolve("tar"), "#!/bin/sh\necho 'cannot find the files' >&2\nexit 3\n");
+            Path tar = dir.resolve("tar");
+            Bed.write(tar, "#!/bin/sh\necho 'cannot find the files' >&2\nexit 3\n");
             Bed.Result r = images("mkimage", "--tag=x/fail:1", dir.toString());
             assertThat(r.code()).isEqualTo(1);
-            assertThat(r.stderr()).contains("cannot find the files", "ERROR: ");
-            fails("", "mkimage", "--tag=x/fail:1", dir.toString());
-            Bed.write(dir.resolve("tar"), "#!/bin/sh\nexit 0\n");
-            fails("", "mkimage", "--tag=x/fail:1", dir.toString());
+            assertThat(r.stderr()).as(r.toString()).contains("cannot find the files\n");
+            fails("Failed to create ovl.tar [" + tar + "]", "mkimage", "--tag=x/fail:1", dir.toString());
+            Bed.write(tar, "#!/bin/sh\nexit 0\n");
+            fails(base == HELLO ? "Failed to create ovl.tar [" + tar + " wrote nothing]" : "No output from [" + tar + "]",
+                    "mkimage", "--tag=x/fail:1", dir.toString());
         }
         assertThat(Bed.images("in_docker", "example/legacy-nothing:1").code()).isEqualTo(1);
     }
