@@ -130,21 +130,18 @@ final class DockerSave {
 
     /** Waits until the entry with this digest has passed, or the stream ended (then false). */
     private synchronized boolean await(String digest) {
-        while (!small.containsKey(digest) && !files.containsKey(digest) && !done && failure == null) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw Fail.die("Interrupted");
-            }
-        }
-        if (failure != null) throw failure;
+        waitFor(() -> small.containsKey(digest) || files.containsKey(digest) || done);
         return small.containsKey(digest) || files.containsKey(digest);
     }
 
     /** The stream to its end and docker to its exit: then every entry is known. */
     private synchronized void finish() {
-        while (!(done && exited) && failure == null) {
+        waitFor(() -> done && exited);
+    }
+
+    /** Waits (holding the lock) until the condition holds; a failure of either thread is thrown here. */
+    private void waitFor(java.util.function.BooleanSupplier condition) {
+        while (!condition.getAsBoolean() && failure == null) {
             try {
                 wait();
             } catch (InterruptedException e) {

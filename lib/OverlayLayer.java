@@ -53,10 +53,17 @@ final class OverlayLayer {
         }
     }
 
-    /** Names from a layer may hold any byte: the ERROR: line stays one line (controls as \\xNN). */
+    /**
+     * Names from a layer may hold any byte (kept one char per byte): shown as UTF-8 when they are,
+     * other bytes and controls as \\xNN, so that the ERROR: line stays one readable line.
+     */
     static String printable(String m) {
+        String text = m.chars().allMatch(c -> c < 0x100) ? TarSplit.utf8(m) : m;
         StringBuilder b = new StringBuilder(m.length());
-        for (char c : m.toCharArray()) b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        for (char c : (text != null ? text : m).toCharArray()) {
+            boolean raw = text == null && c >= 0x80; // a byte that is not UTF-8
+            b.append(c < 0x20 || c == 0x7f || raw ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        }
         return b.toString();
     }
 

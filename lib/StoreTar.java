@@ -1,7 +1,6 @@
 package lib;
 
 import java.io.*;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.*;
 import java.util.*;
@@ -196,27 +195,7 @@ public final class StoreTar {
 
     private InputStream body(Entry e) throws IOException {
         if (channel == null) channel = FileChannel.open(file, StandardOpenOption.READ);
-        FileChannel ch = channel;
-        return new InputStream() {
-            long pos = e.offset(), left = e.size();
-
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) return -1;
-                int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, left)), pos);
-                if (n < 0) throw new EOFException("truncated tar");
-                pos += n;
-                left -= n;
-                return n;
-            }
-
-        };
+        return TarIndex.slice(channel, e.offset(), e.size());
     }
 
     /** Closes the file the bodies are read from. */

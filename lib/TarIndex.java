@@ -1,6 +1,9 @@
 package lib;
 
 import java.io.*;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.*;
 
@@ -65,10 +68,19 @@ final class TarIndex {
     }
 
     private InputStream open(Item it) throws IOException {
-        InputStream in = new FileInputStream(file.toFile()); // its skip is a seek
-        in.skipNBytes(it.offset());
-        return new FilterInputStream(in) {
-            long left = it.size();
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        return new FilterInputStream(slice(ch, it.offset(), it.size())) {
+            @Override
+            public void close() throws IOException {
+                ch.close();
+            }
+        };
+    }
+
+    /** size bytes of a file from offset, read where they lie (positional reads: many can share one channel). */
+    static InputStream slice(FileChannel ch, long offset, long size) {
+        return new InputStream() {
+            long pos = offset, left = size;
 
             @Override
             public int read() throws IOException {
@@ -79,8 +91,9 @@ final class TarIndex {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 if (left <= 0) return -1;
-                int n = in.read(b, off, (int) Math.min(len, left));
+                int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, left)), pos);
                 if (n < 0) throw new EOFException("truncated archive");
+                pos += n;
                 left -= n;
                 return n;
             }

@@ -80,7 +80,7 @@ final class TarSplit {
     }
 
     /** The name as text when its bytes are valid UTF-8 (tar-split's "name"), else null ("name_raw"). */
-    private static String utf8(String latin1) {
+    static String utf8(String latin1) {
         boolean ascii = true;
         for (int i = 0; i < latin1.length() && ascii; i++) ascii = latin1.charAt(i) < 0x80;
         if (ascii) return latin1;

@@ -3,16 +3,40 @@ package lib;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.*;
+import java.nio.file.Path;
 import java.util.*;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random mutations of valid layers through the layer reader, for a bounded time (-Dfuzz.seconds, 20 by
- * default): each must end as a clean Fail (one ERROR: line) or a valid output, never an unchecked
- * exception, a stack overflow or an out-of-memory error. The seed of a failing case is in the message.
+ * Random mutations of valid layers through the layer reader, for a bounded time (-Dfuzz.seconds, 10 by
+ * default), in a JVM of its own with a fixed heap (-Xmx256m): each must end as a clean Fail (one
+ * ERROR: line) or a valid output, never an unchecked exception, a stack overflow or an out-of-memory
+ * error. The seed of a failing case is in the message.
  */
 class LayerFuzzTest {
+    @Test
+    void mutatedLayersFailCleanlyOrStoreValidlyInAFixedHeap() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                "-Dfuzz.seconds=" + Long.getLong("fuzz.seconds", 10), "-Dfuzz.seed=" + Long.getLong("fuzz.seed", System.nanoTime()),
+                LayerFuzzTest.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        System.out.print(out);
+        if (p.waitFor() != 0) fail("the fuzz run in a 256 MB heap failed:\n" + out);
+    }
+
+    /** The fuzz run, in the JVM the test starts: exit 0 when every case ended well. */
+    public static void main(String[] args) {
+        try {
+            new LayerFuzzTest().mutatedLayersFailCleanlyOrStoreValidly();
+        } catch (Throwable t) {
+            t.printStackTrace(System.out);
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
     static List<byte[]> seeds() throws IOException {
         List<byte[]> l = new ArrayList<>();
         l.add(new LayerSafetyTest.Raw().entry("d/", '5', 0, "", 0, 0).file("d/f", "hello").entry("d/h", '1', 0, "d/f", 0, 0)
@@ -27,10 +51,9 @@ class LayerFuzzTest {
         return l;
     }
 
-    @Test
     void mutatedLayersFailCleanlyOrStoreValidly() throws IOException {
         List<byte[]> seeds = seeds();
-        long end = System.nanoTime() + Long.getLong("fuzz.seconds", 20) * 1_000_000_000L;
+        long end = System.nanoTime() + Long.getLong("fuzz.seconds", 10) * 1_000_000_000L;
         long seed = Long.getLong("fuzz.seed", System.nanoTime());
         Random rnd = new Random(seed);
         int runs = 0;

@@ -107,6 +107,14 @@ public class LayerSafetyTest {
                 .hasMessageStartingWith("Can't read layer [test: layer.tar]: ").hasMessageContaining(message);
     }
 
+    /** Names in an ERROR: line: as UTF-8 when their bytes are, other bytes and controls as \\xNN, one line. */
+    @Test
+    void namesInMessagesAreReadable() {
+        String latin1 = new String("\u65e5\u672c/etc".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        assertThat(OverlayLayer.printable("[" + latin1 + "] is inside")).isEqualTo("[\u65e5\u672c/etc] is inside");
+        assertThat(OverlayLayer.printable("a\u00ffb\nc")).isEqualTo("a\\xffb\\x0ac");
+    }
+
     @Test
     void aNulInAPaxPathOrLinkpathIsRefused() {
         refused(new Raw().pax("path", "data/a\0/../../etc/x").file("data/a", "x").end(), "invalid PAX record (NUL in path)");
