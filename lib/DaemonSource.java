@@ -5,8 +5,8 @@ import java.util.*;
 
 /**
  * Images of the docker daemon (DOCKER_HOST), pulled when missing. All references of a make are
- * read from one `docker save`, streamed (DockerSave): each layer is written into the store
- * while docker goes on with the next; each reference is matched to its image by image id.
+ * read from one `docker save` spooled into the private temporary folder, then read as a
+ * docker-archive; each reference is matched to its image by image id.
  */
 record DaemonSource(List<String> refs) implements Source {
     @Override
@@ -17,9 +17,23 @@ record DaemonSource(List<String> refs) implements Source {
         return out;
     }
 
-    /** Pulls what is missing, then one `docker save` of all refs, read as it streams (DockerSave). */
+    /** Pulls what is missing, saves all refs at once; each ref mapped to its image. */
     static Map<String, Image> save(List<String> refs, Path tmp) {
-        return DockerSave.start(refs, tmp).images(ids(refs));
+        Map<String, String> ids = ids(refs);
+        Path saved = tmp.resolve("docker-save.tar");
+        List<String> argv = new ArrayList<>(List.of("save", "-o", saved.toString()));
+        argv.addAll(new LinkedHashSet<>(refs));
+        Docker.docker(argv.toArray(String[]::new)).fails("docker save failed " + refs).run();
+        String where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
+        Map<String, Image> byId = new HashMap<>();
+        for (Image i : DockerArchive.read(TarIndex.of(saved, where), where)) byId.put(Digest.of(i.config()).toString(), i);
+        Map<String, Image> out = new HashMap<>();
+        ids.forEach((ref, id) -> {
+            Image i = byId.get(id);
+            if (i == null) throw Fail.die("docker save did not write [" + ref + "] (" + id + ")");
+            out.put(ref, new Image(List.of(ImageRef.stored(ref)), i.config(), i.created(), null, i.layers(), "docker-daemon:" + ref));
+        });
+        return out;
     }
 
     /** The image id of each ref: one `docker image inspect` when the daemon has them all, else pull what is missing. */

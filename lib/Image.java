@@ -6,35 +6,24 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
- * An image as a source offers it: the names the store keeps for it, its config bytes (maybe
- * known only once its layers are read) and creation time, its manifest bytes (null: the store generates one, as for a docker-archive),
+ * An image as a source offers it: the names the store keeps for it, its config bytes and
+ * creation time, its manifest bytes (null: the store generates one, as for a docker-archive),
  * its layers base first, and where it is, for messages.
  */
-record Image(List<String> names, Supplier<byte[]> lazyConfig, OffsetDateTime created, byte[] manifest, List<Layer> layers,
-             String where, byte[] toplevel) {
-    Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Layer> layers, String where,
-          byte[] toplevel) {
-        this(names, () -> config, created, manifest, layers, where, toplevel);
-    }
-
+record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Layer> layers, String where,
+             byte[] toplevel) {
     /** toplevel: the index the manifest was chosen from (skopeo keeps it too), or null. */
     Image(List<String> names, byte[] config, OffsetDateTime created, byte[] manifest, List<Layer> layers, String where) {
-        this(names, () -> config, created, manifest, layers, where, null);
-    }
-
-    /** The config bytes; a daemon image's come at the end of its `docker save` stream (DockerSave). */
-    byte[] config() {
-        return lazyConfig.get();
+        this(names, config, created, manifest, layers, where, null);
     }
 
     /** Small files of a source (configs, manifests, indexes) are read whole, up to this size. */
     static final int SMALL = 16 << 20;
 
     Image named(List<String> other) {
-        return new Image(other, lazyConfig, created, manifest, layers, where, toplevel);
+        return new Image(other, config, created, manifest, layers, where, toplevel);
     }
 
     /** The diff IDs of an image config (rootfs.diff_ids), base first. */

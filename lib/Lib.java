@@ -14,7 +14,7 @@ package lib;
 //SOURCES TarIndex.java GoJson.java GoPath.java Progress.java
 //SOURCES Opener.java CountingInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
 //SOURCES Source.java DaemonSource.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
-//SOURCES Compression.java Platform.java GnuTarFixes.java Output.java DockerSave.java
+//SOURCES Compression.java Platform.java GnuTarFixes.java Output.java
 //SOURCES StoreTar.java Verify.java Ls.java
 
 /**
