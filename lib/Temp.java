@@ -36,6 +36,8 @@ public final class Temp {
 
     private static final long PID = ProcessHandle.current().pid();
     private static boolean cleaned;
+    /** Our folders' names: images-PREFIX-PID-RANDOM. */
+    private static final java.util.regex.Pattern STALE = java.util.regex.Pattern.compile("images(-[a-z]+)*-([0-9]{1,10})-[0-9]+");
 
     /** Temporary folders of our runs that were killed (their PID is gone): removed once per run. */
     private static synchronized void cleanStale(Path base) {
@@ -43,7 +45,7 @@ public final class Temp {
         cleaned = true;
         try (DirectoryStream<Path> s = Files.newDirectoryStream(base, "images-*")) {
             for (Path p : s) {
-                java.util.regex.Matcher m = java.util.regex.Pattern.compile("images(-[a-z]+)*-([0-9]{1,10})-[0-9]+").matcher(p.getFileName().toString());
+                java.util.regex.Matcher m = STALE.matcher(p.getFileName().toString());
                 if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty()
                         && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && Output.mine(p)) delete(p);
             }

@@ -75,6 +75,18 @@ class VerifyTest {
         assertThatThrownBy(() -> Ls.inspect(good.toString(), "test/c:1", "all", System.out)).hasMessage("No image [test/c:1] in [" + good + "]");
     }
 
+    /** A tar cut short: verify and ls say so in one clean Fail, naming the file. */
+    @Test
+    void aTruncatedTar() throws IOException {
+        byte[] all = Files.readAllBytes(good);
+        Path cut = dir.resolve("cut.tar");
+        Files.write(cut, Arrays.copyOf(all, all.length / 2 + 100));
+        assertThatThrownBy(() -> Verify.run(cut.toString())).isInstanceOf(Fail.class).hasMessageContaining(cut.toString())
+                .hasMessageContaining("truncated").hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> Ls.ls(cut.toString(), false, new java.io.PrintStream(OutputStream.nullOutputStream())))
+                .isInstanceOf(Fail.class).hasMessageContaining("truncated");
+    }
+
     @Test
     void aByteChangedInAFileOfALayer() throws IOException {
         Path bad = tamper("byte", (name, body) -> name.endsWith("/diff/data/f.txt") ? flip(body) : body);
