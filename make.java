@@ -212,7 +212,8 @@ public class make implements Callable<Integer> {
                 System.err.println("dry-run: write " + out + " from " + String.join(" ", sources.stream().map(Object::toString).toList()));
                 return;
             }
-            output(out, null, os -> Storage.copy(sources, os));
+            String[] wrote = {null};
+            output(out, null, os -> wrote[0] = Storage.copy(sources, os), wrote);
         } finally {
             Temp.delete(tmp);
         }
@@ -227,9 +228,20 @@ public class make implements Callable<Integer> {
      * then one line on stderr saying what it holds.
      */
     static void output(String out, String owner, Output.Body body) {
+        output(out, owner, body, new String[1]);
+    }
+
+    /** wrote[0]: what the body says it wrote ("N images, N layers"), set while it runs; else the tar is read to tell. */
+    static void output(String out, String owner, Output.Body body, String[] wrote) {
         Output.write(out, owner, body, verifyOutput ? partial -> System.err.println(
                 Verify.run(partial.toString()).replace(partial.toString(), out)) : null);
-        if (!Exec.dryRun && Files.isRegularFile(Path.of(out))) System.err.println("Wrote " + out + ": " + Ls.summary(out));
+        if (Exec.dryRun || !Files.isRegularFile(Path.of(out))) return;
+        try {
+            String what = wrote[0] != null ? wrote[0] + ", " + Ls.size(Files.size(Path.of(out))) : Ls.summary(out);
+            System.err.println("Wrote " + out + ": " + what);
+        } catch (java.io.IOException e) {
+            throw Fail.die("Can't read [" + out + "]: " + e.getMessage());
+        }
     }
 
     static void mkdirs(Path dir) {

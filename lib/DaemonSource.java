@@ -37,7 +37,7 @@ record DaemonSource(List<String> refs) implements Source {
     }
 
     /** The image id of each ref: one `docker image inspect` when the daemon has them all, else pull what is missing. */
-    private static Map<String, String> ids(List<String> refs) {
+    static Map<String, String> ids(List<String> refs) {
         List<String> argv = new ArrayList<>(List.of("image", "inspect", "--format", "{{.Id}}"));
         for (String ref : refs) {
             ImageRef.versioned(ref); // "Image must have a version", as images.sh says

@@ -100,6 +100,69 @@ public final class Exec {
         return buf.toString(StandardCharsets.UTF_8);
     }
 
+    /** Reads a program's stdout as it comes. */
+    public interface Reader {
+        void read(InputStream stdout) throws IOException;
+    }
+
+    /**
+     * Runs it with its stdout read by `reader` on this thread, straight from the pipe (no copy
+     * in between); then it must have succeeded. When the reader fails the program is stopped;
+     * when the program fails, that is the error (the reader saw a stream cut short).
+     */
+    public void stream(Reader reader) {
+        if (changes && dryRun) throw new IllegalStateException("--dry-run: not streaming " + line(argv));
+        echo("+ ");
+        // ProcessBuilder, not zt-exec: zt-exec closes stdout when the program exits, which cuts
+        // short a reader that is still behind.
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw Fail.die("Not executable [" + argv.get(0) + "]");
+        }
+        process = p;
+        running.add(p);
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (InputStream e = p.getErrorStream()) {
+                byte[] b = e.readNBytes(1 << 16); // what a failing program says, bounded
+                e.transferTo(OutputStream.nullOutputStream());
+                return b;
+            } catch (IOException x) {
+                return new byte[0];
+            }
+        });
+        RuntimeException failed = null;
+        try (InputStream in = p.getInputStream()) {
+            p.getOutputStream().close();
+            reader.read(in);
+        } catch (IOException e) {
+            failed = Fail.die(defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]: " + e.getMessage());
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        if (failed != null && p.isAlive()) stop(); // else it died first: its error is the one to give
+        int exit;
+        try {
+            exit = p.waitFor();
+        } catch (InterruptedException e) {
+            stop();
+            Thread.currentThread().interrupt();
+            throw Fail.die("Interrupted");
+        } finally {
+            running.remove(p);
+        }
+        String stderr = new String(err.join(), StandardCharsets.UTF_8);
+        if (exit != 0 && !stopped) {
+            unreachable(stderr);
+            String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
+            throw new Fail(msg, stderr, 1);
+        }
+        if (failed != null) throw failed;
+    }
+
     /** Runs it only to learn whether it succeeds; its output is dropped (true under --dry-run for a changing command). */
     public boolean ok() {
         if (skipped()) return true;

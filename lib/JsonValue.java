@@ -30,6 +30,29 @@ final class JsonValue implements Iterable<JsonValue> {
         }
     }
 
+    /**
+     * The top-level fields of a JSON object with each value's text exactly as it is in the bytes
+     * (what Go keeps in a json.RawMessage), keys sorted; null when it is not one object.
+     */
+    static SortedMap<String, String> rawFields(byte[] json) {
+        SortedMap<String, String> out = new TreeMap<>();
+        try (JsonParser p = FACTORY.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                p.nextToken();
+                int start = (int) p.currentTokenLocation().getByteOffset();
+                p.skipChildren();
+                p.finishToken(); // a string is read lazily: its end is not known before
+                int end = (int) p.currentLocation().getByteOffset();
+                out.put(key, new String(json, start, end - start, java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return p.nextToken() == null ? out : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private static JsonValue read(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         switch (t) {

@@ -12,8 +12,8 @@ package lib;
 //SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java OciCache.java
 //SOURCES Storage.java StorageJson.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
 //SOURCES TarIndex.java GoJson.java GoPath.java Progress.java
-//SOURCES Opener.java CountingInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
-//SOURCES Source.java DaemonSource.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
+//SOURCES Opener.java CountingInput.java HashedInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
+//SOURCES Source.java DaemonSource.java DaemonStream.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
 //SOURCES Compression.java Platform.java GnuTarFixes.java Output.java
 //SOURCES StoreTar.java Verify.java Ls.java
 

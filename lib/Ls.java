@@ -114,7 +114,7 @@ public final class Ls {
     }
 
     /** Bytes as people read them: 1.4 MB, 512 B (powers of 1000, as podman shows sizes). */
-    static String size(long b) {
+    public static String size(long b) {
         if (b < 1000) return b + " B";
         String[] units = {"kB", "MB", "GB", "TB"};
         double v = b;

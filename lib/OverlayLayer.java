@@ -1,8 +1,6 @@
 package lib;
 
 import java.io.*;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.*;
 
 /**
@@ -75,12 +73,19 @@ final class OverlayLayer {
     }
 
     private Result apply(Layer blob, InputStream raw) throws IOException {
-        MessageDigest blobSha = Digest.newSha256(), diffSha = Digest.newSha256();
-        CountingInput blobIn = new CountingInput(new DigestInputStream(raw, blobSha));
-        Compression compression = Compression.detect(blobIn);
-        // uncompressed, the layer is the blob: one digest serves both
-        CountingInput plain = compression == Compression.NONE ? blobIn
-                : new CountingInput(new DigestInputStream(compression.open(blobIn), diffSha));
+        // the digests are taken on threads of their own (HashedInput): this one parses and writes
+        try (HashedInput blobSha = new HashedInput(raw)) {
+            CountingInput blobIn = new CountingInput(blobSha);
+            Compression compression = Compression.detect(blobIn);
+            if (compression == Compression.NONE) return apply(blob, blobIn, blobIn, blobSha, null, compression); // the layer is the blob: one digest serves both
+            try (HashedInput diffSha = new HashedInput(compression.open(blobIn))) {
+                return apply(blob, blobIn, new CountingInput(diffSha), blobSha, diffSha, compression);
+            }
+        }
+    }
+
+    private Result apply(Layer blob, CountingInput blobIn, CountingInput plain, HashedInput blobSha, HashedInput diffSha,
+                         Compression compression) throws IOException {
         TarReader r = new TarReader(plain);
         try {
             for (TarReader.Header h = r.next(); h != null; h = r.next()) {
@@ -96,7 +101,7 @@ final class OverlayLayer {
         } catch (IOException e) {
             throw damaged(blob, e, plain, blobIn, blobSha, diffSha);
         }
-        Digest blobDigest = Digest.of(blobSha), diffDigest = compression == Compression.NONE ? blobDigest : Digest.of(diffSha);
+        Digest blobDigest = blobSha.digest(), diffDigest = diffSha == null ? blobDigest : diffSha.digest();
         check(blob, blobDigest, blobIn.count, diffDigest);
         fixes(blob);
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression.code, uids, gids, split.finish());
@@ -107,14 +112,14 @@ final class OverlayLayer {
      * Only a little more is read to learn that (bounded work: a gzip bomb is not decompressed to its end).
      */
     private static IOException damaged(Layer blob, IOException e, InputStream plain, InputStream blobIn,
-                                       MessageDigest blobSha, MessageDigest diffSha) {
+                                       HashedInput blobSha, HashedInput diffSha) throws IOException {
         boolean byBlob = blob.digest() != null || plain == blobIn;
         try {
             if (!drained(byBlob ? blobIn : plain)) return e;
         } catch (IOException ignored) {
             return e; // the stream itself is broken (truncated compression...): report what failed first
         }
-        Digest got = Digest.of(byBlob ? blobSha : diffSha);
+        Digest got = (byBlob ? blobSha : diffSha).digest();
         Digest want = blob.digest() != null ? blob.digest() : blob.diffId();
         if (want.equals(got)) return e;
         return new IOException("digest mismatch: expected " + want + ", got " + got + " (" + e.getMessage() + ")");

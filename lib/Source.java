@@ -35,17 +35,39 @@ public interface Source {
         };
     }
 
-    /** Opens every source, in order; the daemon's references are read with one `docker save`. */
-    static List<Image> open(List<Source> sources, Path tmp) {
+    /**
+     * The images of the sources, in order, and the daemon's `docker save` as it streams (null
+     * when no image is the daemon's): its images have their configs only with complete().
+     */
+    record Opened(List<Image> images, DaemonStream daemon) implements AutoCloseable {
+        /** The images with their configs: called when every layer has been read. */
+        List<Image> complete() {
+            return daemon == null ? images : daemon.complete(images);
+        }
+
+        @Override
+        public void close() {
+            if (daemon != null) daemon.close();
+        }
+    }
+
+    /** Opens every source, in order; the daemon's references are read with one `docker save`, started first. */
+    static Opened open(List<Source> sources, Path tmp) {
         List<String> refs = new ArrayList<>();
         for (Source s : sources) if (s instanceof DaemonSource d) refs.addAll(d.refs());
-        Map<String, Image> daemon = refs.isEmpty() ? Map.of() : DaemonSource.save(refs, tmp);
-        List<Image> images = new ArrayList<>();
-        for (Source s : sources) {
-            if (s instanceof DaemonSource d) d.refs().forEach(r -> images.add(daemon.get(r)));
-            else images.addAll(s.images(tmp));
+        DaemonStream stream = refs.isEmpty() ? null : DaemonStream.start(refs, tmp);
+        try {
+            Map<String, Image> daemon = stream == null ? Map.of() : stream.images();
+            List<Image> images = new ArrayList<>();
+            for (Source s : sources) {
+                if (s instanceof DaemonSource d) d.refs().forEach(r -> images.add(daemon.get(r)));
+                else images.addAll(s.images(tmp));
+            }
+            return new Opened(images, stream);
+        } catch (RuntimeException e) {
+            if (stream != null) stream.close();
+            throw e;
         }
-        return images;
     }
 
     /** A file a source reads, which must be there. */

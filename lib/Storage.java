@@ -44,12 +44,12 @@ public final class Storage {
     /**
      * Writes to `out` a tar holding var/lib/containers/storage (+ an empty var/run/containers/storage)
      * with all images from these sources, each image named by its reference(s).
-     * Deterministic: same input, same bytes.
+     * Deterministic: same input, same bytes. Returns what it wrote: "N images, N layers".
      */
-    public static void copy(List<Source> sources, OutputStream out) {
+    public static String copy(List<Source> sources, OutputStream out) {
         Path tmp = Temp.dir("images-storage");
-        try {
-            new Storage.Plan(Source.open(sources, tmp)).write(out);
+        try (Source.Opened opened = Source.open(sources, tmp)) {
+            return new Storage.Plan(opened.images()).write(out, opened::complete);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
         } finally {
@@ -91,7 +91,8 @@ public final class Storage {
             time = t;
         }
 
-        void write(OutputStream os) throws IOException {
+        /** The tree into os; complete gives the images with their configs once the layers are written. */
+        String write(OutputStream os, java.util.function.Supplier<List<Image>> complete) throws IOException {
             TarWriter out = new TarWriter(os);
             dirs(out, time, "var/", "var/lib/", "var/lib/containers/");
             out.put(dir(ROOT, 0700, time));
@@ -118,7 +119,7 @@ public final class Storage {
                 records.add(new StorageJson.Layer(l.id(), l.parent(), l.created().withOffsetSameInstant(ZoneOffset.UTC), results.get(l.id())));
             out.put(file(ROOT + "overlay-layers/layers.json", 0600, time), bytes(StorageJson.layers(records)));
             out.put(file(ROOT + "overlay-layers/layers.lock", 0644, time));
-            images(out, results);
+            int stored = images(out, results, complete.get());
             out.put(dir(ROOT + "overlay-containers/", 0700, time));
             out.put(file(ROOT + "overlay-containers/containers.lock", 0644, time));
             out.put(dir(ROOT + "mounts/", 0700, time));
@@ -126,6 +127,7 @@ public final class Storage {
             dirs(out, time, "var/run/", "var/run/containers/");
             out.put(dir(RUNROOT, 0700, time));
             out.finish();
+            return stored + " images, " + layers.size() + " layers";
         }
 
         /** overlay/ID/ with diff/ filled from the blob, link, lower, work/, merged/ (empty/ on a base layer), then its tar-split. */
@@ -146,7 +148,8 @@ public final class Storage {
         }
 
         /** overlay-images/: each image's big-data files, then images.json. */
-        private void images(TarWriter out, Map<String, OverlayLayer.Result> results) throws IOException {
+        /** Returns how many images it stored (one id, one image: names add up). */
+        private int images(TarWriter out, Map<String, OverlayLayer.Result> results, List<Image> images) throws IOException {
             Map<String, StorageJson.Image> byId = new LinkedHashMap<>();
             for (int i = 0; i < images.size(); i++) commit(byId, images.get(i), chains.get(i), results);
             out.put(dir(ROOT + "overlay-images/", 0700, time));
@@ -159,6 +162,7 @@ public final class Storage {
             out.put(file(ROOT + "overlay-images/images.json", 0600, time),
                     bytes(StorageJson.images(new ArrayList<>(byId.values()))));
             out.put(file(ROOT + "overlay-images/images.lock", 0644, time));
+            return byId.size();
         }
 
         /** What skopeo's Commit does for one image: create it (or update it when its id exists), then add its names. */
