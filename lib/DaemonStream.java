@@ -35,6 +35,7 @@ final class DaemonStream implements AutoCloseable {
     private final Map<String, Planned> planned = new LinkedHashMap<>();
     private final Map<String, Digest> chainToDiff = new HashMap<>(); // chain id -> its top diff ID
     private final Map<Digest, Integer> uses = new HashMap<>(); // reads the writer will make of a diff ID
+    private final Set<String> chains = new HashSet<>();
     private final Map<Digest, Path> spooled = new HashMap<>();
     private final Map<String, Path> spooledByName = new HashMap<>(); // not known until the end
     private final Map<String, byte[]> small = new HashMap<>(); // configs, json, manifest.json, by entry name
@@ -51,7 +52,8 @@ final class DaemonStream implements AutoCloseable {
     private final Thread reader;
     private Map<String, Image> saved; // a second, spooled `docker save`, for a layer read twice
 
-    private DaemonStream(List<String> refs, Path tmp) {
+    /** Reads nothing by itself: plan(), then entries() of a stream (start() does both; tests too). */
+    DaemonStream(List<String> refs, Path tmp) {
         this.refs = refs;
         this.tmp = tmp;
         this.where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
@@ -91,7 +93,6 @@ final class DaemonStream implements AutoCloseable {
             String[] w = line.trim().split(" ");
             byId.put(w[0], w);
         }
-        Set<String> chains = new HashSet<>();
         for (String ref : refs) {
             String[] w = byId.get(ids.get(ref));
             if (w == null || w.length < 2) throw Fail.die("docker image inspect did not show [" + ref + "] (" + ids.get(ref) + ")");
@@ -99,17 +100,22 @@ final class DaemonStream implements AutoCloseable {
             // a config without a time: Go's zero time here, the epoch in Image.created
             OffsetDateTime created = t.getYear() <= 1 ? OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC) : t;
             List<Digest> diffIds = new ArrayList<>();
-            String chain = null;
-            for (int i = 2; i < w.length; i++) {
-                Digest d = Digest.parse(w[i], "diff ID", "docker image inspect " + ref);
-                diffIds.add(d);
-                chain = chain == null ? d.toString() : Digest.of(chain + " " + d).toString(); // docker's chain id
-                chainToDiff.put(chain, d);
-                // the store holds a layer once per chain of layers under it (Storage.Plan): so many reads
-                if (chains.add(diffIds.toString())) uses.merge(d, 1, Integer::sum);
-            }
-            planned.put(ref, new Planned(ref, ids.get(ref), created, diffIds));
+            for (int i = 2; i < w.length; i++) diffIds.add(Digest.parse(w[i], "diff ID", "docker image inspect " + ref));
+            plan(ref, ids.get(ref), created, diffIds);
         }
+    }
+
+    /** One image to read: its layers' chain ids (to know them by v1 id), and how often the writer reads each. */
+    void plan(String ref, String id, OffsetDateTime created, List<Digest> diffIds) {
+        String chain = null;
+        for (int i = 0; i < diffIds.size(); i++) {
+            Digest d = diffIds.get(i);
+            chain = chain == null ? d.toString() : Digest.of(chain + " " + d).toString(); // docker's chain id
+            chainToDiff.put(chain, d);
+            // the store holds a layer once per chain of layers under it (Storage.Plan): so many reads
+            if (chains.add(diffIds.subList(0, i + 1).toString())) uses.merge(d, 1, Integer::sum);
+        }
+        planned.put(ref, new Planned(ref, id, created, diffIds));
     }
 
     // ---- the writer's side
@@ -244,8 +250,24 @@ final class DaemonStream implements AutoCloseable {
     // ---- the reader's side
 
     private void read() {
+        run(() -> Docker.docker(docker()).fails("docker save failed " + refs).stream(this::entries));
+    }
+
+    /** Reads `in` as if docker sent it, on this thread (tests: the writer's side on another). */
+    void read(InputStream in) {
+        run(() -> {
+            try {
+                entries(in);
+            } catch (IOException e) {
+                throw Fail.die("Can't read [" + where + "]: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Reads; a failure is kept for the writer to throw; at the end the writer knows the stream has ended. */
+    private void run(Runnable reading) {
         try {
-            Docker.docker(docker()).fails("docker save failed " + refs).stream(this::entries);
+            reading.run();
         } catch (Fail f) {
             synchronized (this) {
                 if (failure == null) failure = f;
