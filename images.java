@@ -65,10 +65,11 @@ public class images {
 
     /** The root command with stubs for subcommands, in the order picocli builds them: enough for --help. */
     static CommandSpec light(Map<String, AnnotatedElement> commands) {
-        CommandSpec root = Cli.stub(images.class.getAnnotation(Command.class));
+        Command c = images.class.getAnnotation(Command.class);
+        CommandSpec root = Cli.stub(c).version(c.version()).mixinStandardHelpOptions(c.mixinStandardHelpOptions());
         for (AnnotatedElement e : new LinkedHashSet<>(commands.values())) {
-            Command c = e.getAnnotation(Command.class);
-            root.addSubcommand(c.name(), Cli.stub(c));
+            Command sub = e.getAnnotation(Command.class);
+            root.addSubcommand(sub.name(), Cli.stub(sub));
         }
         return root;
     }

@@ -76,12 +76,11 @@ public final class Cli {
     }
 
     /**
-     * A command with only what a command list shows (name, aliases, description, version, -h and -V),
-     * from its @Command: building options and parameters by reflection is what makes start-up slow.
+     * A command with only what a command list shows (name, aliases, description), from its @Command:
+     * building options by reflection is what makes start-up slow (even -h and -V cost a mixin each).
      */
     public static CommandSpec stub(Command c) {
-        CommandSpec s = CommandSpec.create().name(c.name()).aliases(c.aliases()).version(c.version())
-                .mixinStandardHelpOptions(c.mixinStandardHelpOptions());
+        CommandSpec s = CommandSpec.create().name(c.name()).aliases(c.aliases());
         s.usageMessage().description(c.description()).header(c.header()).hidden(c.hidden());
         return s;
     }
