@@ -35,6 +35,15 @@ public final class Cli {
 
     /** Runs a command under the name it has as a subcommand (e.g. "images make"), built alone. */
     public static int run(Object command, String name, String... args) {
+        CommandLine cl = commandLine(command, name);
+        if (args.length == 0 && !cl.getSubcommands().isEmpty()) args = new String[] {"--help"};
+        else if (args.length > 0 && (args[0].startsWith("-h") || args[0].equalsIgnoreCase("help") && args.length == 1))
+            args = new String[] {"--help"};
+        return cl.execute(args);
+    }
+
+    /** The command (an object, class, method or CommandSpec) with our help, versions and error handling. */
+    public static CommandLine commandLine(Object command, String name) {
         CommandLine cl = new CommandLine(command);
         if (name != null) cl.setCommandName(name);
         cl.setUsageHelpAutoWidth(true);
@@ -69,10 +78,7 @@ public final class Cli {
             System.err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
             return 2;
         });
-        if (args.length == 0 && !cl.getSubcommands().isEmpty()) args = new String[] {"--help"};
-        else if (args.length > 0 && (args[0].startsWith("-h") || args[0].equalsIgnoreCase("help") && args.length == 1))
-            args = new String[] {"--help"};
-        return cl.execute(args);
+        return cl;
     }
 
     /**
