@@ -16,6 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -66,7 +67,10 @@ public class images {
     /** The root command with stubs for subcommands, in the order picocli builds them: enough for --help. */
     static CommandSpec light(Map<String, AnnotatedElement> commands) {
         Command c = images.class.getAnnotation(Command.class);
-        CommandSpec root = Cli.stub(c).version(c.version()).mixinStandardHelpOptions(c.mixinStandardHelpOptions());
+        CommandSpec root = Cli.stub(c).version(c.version());
+        // -h and -V as picocli's mixin has them, built directly: the mixin is read by reflection
+        root.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+        root.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
         for (AnnotatedElement e : new LinkedHashSet<>(commands.values())) {
             Command sub = e.getAnnotation(Command.class);
             root.addSubcommand(sub.name(), Cli.stub(sub));
