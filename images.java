@@ -3,11 +3,20 @@
 //SOURCES lib/Lib.java
 //SOURCES make.java mkimage.java LegacyImport.java
 
+import java.lang.reflect.AnnotatedElement;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import lib.*;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -22,19 +31,54 @@ import picocli.CommandLine.Spec;
         subcommands = {make.class, make.Mktar.class, mkimage.class, LegacyImport.class, picocli.CommandLine.HelpCommand.class})
 public class images {
     public static void main(String[] args) {
-        // The daily commands run alone: picocli takes about half a second to build all the
-        // method subcommands below, which only `images --help` and the helpers need.
-        Object alone = args.length == 0 ? null : switch (args[0]) {
-            case "make" -> new make();
-            case "mkimage" -> new mkimage();
-            case "legacy-import", "legacy_import" -> new LegacyImport();
-            default -> null;
-        };
-        if (alone != null) System.exit(Cli.run(alone, "images " + args[0].replace('_', '-'), java.util.Arrays.copyOfRange(args, 1, args.length)));
-        System.exit(Cli.run(new images(), args));
+        System.exit(run(args));
     }
 
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    /**
+     * Builds only what the command line needs: picocli takes about half a second to build every
+     * subcommand with its options by reflection. `images CMD ...` builds CMD alone (under the name
+     * `images CMD`); `images`, `--help`, `--version` and an unknown command get a root whose subcommands
+     * are stubs with names and descriptions only. `completion` and other uses of `help` build all.
+     */
+    static int run(String... args) {
+        Map<String, AnnotatedElement> commands = commands();
+        String first = args.length == 0 ? "" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        if (first.equals("help") && rest.length == 1 && commands.containsKey(rest[0])) return run(rest[0], "--help");
+        if (first.equals("completion") || first.equals("help")) return Cli.run(new images(), args);
+        AnnotatedElement cmd = commands.get(first);
+        if (cmd != null) return Cli.run(cmd, "images " + cmd.getAnnotation(Command.class).name(), rest);
+        return Cli.run(light(commands), args);
+    }
+
+    /** Every subcommand by its name and each alias, as its class or method: found, not built. */
+    static Map<String, AnnotatedElement> commands() {
+        List<AnnotatedElement> all = new ArrayList<>(Arrays.asList(images.class.getAnnotation(Command.class).subcommands()));
+        all.addAll(CommandLine.getCommandMethods(images.class, null));
+        Map<String, AnnotatedElement> byName = new LinkedHashMap<>();
+        for (AnnotatedElement e : all) {
+            Command c = e.getAnnotation(Command.class);
+            byName.put(c.name(), e);
+            for (String a : c.aliases()) byName.put(a, e);
+        }
+        return byName;
+    }
+
+    /** The root command with stubs for subcommands, in the order picocli builds them: enough for --help. */
+    static CommandSpec light(Map<String, AnnotatedElement> commands) {
+        Command c = images.class.getAnnotation(Command.class);
+        CommandSpec root = Cli.stub(c).version(c.version());
+        // -h and -V as picocli's mixin has them, built directly: the mixin is read by reflection
+        root.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+        root.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
+        for (AnnotatedElement e : new LinkedHashSet<>(commands.values())) {
+            Command sub = e.getAnnotation(Command.class);
+            root.addSubcommand(sub.name(), Cli.stub(sub));
+        }
+        return root;
+    }
+
+    @Spec CommandSpec spec;
 
     @Command(mixinStandardHelpOptions = true, name = "completion", description = {
             "Print a bash completion script for images (zsh too, after `autoload -U +X bashcompinit && bashcompinit`).",

@@ -1,9 +1,14 @@
 package lib;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.Option;
 
 /** What every command shares: --verbose, --dry-run, and how errors and exit codes look. */
@@ -30,10 +35,20 @@ public final class Cli {
 
     /** Runs a command under the name it has as a subcommand (e.g. "images make"), built alone. */
     public static int run(Object command, String name, String... args) {
+        CommandLine cl = commandLine(command, name);
+        if (args.length == 0 && !cl.getSubcommands().isEmpty()) args = new String[] {"--help"};
+        else if (args.length > 0 && (args[0].startsWith("-h") || args[0].equalsIgnoreCase("help") && args.length == 1))
+            args = new String[] {"--help"};
+        return cl.execute(args);
+    }
+
+    /** The command (an object, class, method or CommandSpec) with our help, versions and error handling. */
+    public static CommandLine commandLine(Object command, String name) {
         CommandLine cl = new CommandLine(command);
         if (name != null) cl.setCommandName(name);
         cl.setUsageHelpAutoWidth(true);
         cl.setHelpFactory(Cli::help);
+        cl.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Cli::commandList);
         versions(cl, cl.getCommandSpec().version());
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             Throwable t = e;
@@ -63,10 +78,39 @@ public final class Cli {
             System.err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
             return 2;
         });
-        if (args.length == 0 && !cl.getSubcommands().isEmpty()) args = new String[] {"--help"};
-        else if (args.length > 0 && (args[0].startsWith("-h") || args[0].equalsIgnoreCase("help") && args.length == 1))
-            args = new String[] {"--help"};
-        return cl.execute(args);
+        return cl;
+    }
+
+    /**
+     * A command with only what a command list shows (name, aliases, description), from its @Command:
+     * building options by reflection is what makes start-up slow (even -h and -V cost a mixin each).
+     */
+    public static CommandSpec stub(Command c) {
+        CommandSpec s = CommandSpec.create().name(c.name()).aliases(c.aliases());
+        s.usageMessage().description(c.description()).header(c.header()).hidden(c.hidden());
+        return s;
+    }
+
+    /**
+     * The command list: each command once by its name (picocli adds every alias, which widens the first
+     * column and squeezes the descriptions), then one line for the dashed aliases.
+     */
+    private static String commandList(Help help) {
+        Set<Help> subs = new LinkedHashSet<>(help.subcommands().values());
+        subs.removeIf(h -> h.commandSpec().usageMessage().hidden());
+        if (subs.isEmpty()) return "";
+        int names = subs.stream().mapToInt(h -> h.commandSpec().name().length()).max().getAsInt() + 2;
+        int width = help.commandSpec().usageMessage().width();
+        Help.TextTable table = new SpaceWrap(help.colorScheme(), Help.TextTable.forColumns(help.colorScheme(),
+                new Help.Column(names, 2, Help.Column.Overflow.SPAN), new Help.Column(width - names, 2, Help.Column.Overflow.WRAP)));
+        boolean aliases = false;
+        for (Help h : subs) {
+            UsageMessageSpec u = h.commandSpec().usageMessage();
+            String[] text = u.header().length > 0 ? u.header() : u.description();
+            table.addRowValues(h.commandSpec().name(), text.length > 0 ? text[0] : "");
+            aliases |= h.commandSpec().aliases().length > 0;
+        }
+        return table + (aliases ? "\nEvery name_with_underscores also works as name-with-dashes, and vice versa.\n" : "");
     }
 
     /** Levenshtein distance: how many letters to change, add or drop. */
@@ -94,7 +138,7 @@ public final class Cli {
     }
 
     /** Help whose option texts wrap at spaces only: picocli would split k8s.gcr.io/pause:3.1 after a dot or colon. */
-    private static Help help(CommandLine.Model.CommandSpec spec, Help.ColorScheme scheme) {
+    private static Help help(CommandSpec spec, Help.ColorScheme scheme) {
         return new Help(spec, scheme) {
             @Override
             public Layout createDefaultLayout() {

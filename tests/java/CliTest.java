@@ -29,6 +29,44 @@ class CliTest {
     }
 
     @Test
+    void theLightHelpIsTheFullModelsHelp() {
+        // `images --help` builds stubs (names, descriptions), not every command with its options: the
+        // same commands in the same order, the same text, so a new helper cannot be left out of it.
+        picocli.CommandLine full = lib.Cli.commandLine(new images(), null);
+        var light = images.light(images.commands());
+        assertThat(light.subcommands().keySet()).containsExactlyElementsOf(full.getSubcommands().keySet());
+        assertThat(images.commands().keySet()).containsExactlyElementsOf(full.getSubcommands().keySet());
+        assertThat(lib.Cli.commandLine(light, null).getUsageMessage()).isEqualTo(full.getUsageMessage());
+        Bed.Result r = Bed.images("--help");
+        assertThat(r.out()).isEqualTo(full.getUsageMessage());
+    }
+
+    @Test
+    void helpShowsEachCommandOnceAndSaysDashesWork() {
+        Bed.Result r = Bed.images("--help");
+        assertThat(r.out()).contains("\n  docker_save_layers  Unpack the named layers (paths in the `docker save`\n",
+                "\n  legacy-import       Import DIR", "docker.io/library/alpine:3.8",
+                "\nEvery name_with_underscores also works as name-with-dashes, and vice versa.\n");
+        assertThat(r.out()).doesNotContain("docker-ls", "legacy_import").doesNotContainPattern("(?m)^  [a-z][a-z_-]*, "); // no aliases listed
+    }
+
+    @Test
+    void aHelperAnswersToBothNamesUnderItsOwn() {
+        Bed.Result underscored = Bed.images("docker_ls", "--help");
+        assertThat(underscored.code()).isZero();
+        assertThat(underscored.out()).startsWith("Usage: images docker_ls [-hV] [--dry-run] [--verbose] IMAGE\n");
+        assertThat(Bed.images("docker-ls", "--help").out()).isEqualTo(underscored.out());
+        assertThat(Bed.images("help", "docker-ls").out()).isEqualTo(underscored.out());
+        assertThat(Bed.images("help", "make").out()).isEqualTo(Bed.images("make", "--help").out()).startsWith("Usage: images make ");
+        Bed.Result missing = Bed.images("docker-ls");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.stderr()).isEqualTo("ERROR: Missing required parameter: 'IMAGE'\nTry 'images docker_ls --help'.\n");
+        Bed.Result typo = Bed.images("docker-lss");
+        assertThat(typo.code()).isEqualTo(2);
+        assertThat(typo.stderr()).isEqualTo("ERROR: Invalid command [docker-lss]\nDid you mean: images docker-ls or images docker_ls?\n");
+    }
+
+    @Test
     void unknownCommandIsAnErrorWithExit1() {
         Bed.Result r = Bed.images("frobnicate");
         assertThat(r.code()).isEqualTo(1);
