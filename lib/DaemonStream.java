@@ -359,7 +359,9 @@ final class DaemonStream implements AutoCloseable {
     private void layer(Digest d, String name, TarReader r, long size) throws IOException {
         synchronized (this) {
             if (spooled.containsKey(d) || served.contains(d) && uses.getOrDefault(d, 0) <= 0) return; // had it: docker sent it twice
-            if (uses.getOrDefault(d, 0) == 1 && !served.contains(d) && wantedNext(d)) {
+            boolean next = uses.getOrDefault(d, 0) == 1 && !served.contains(d) && wantedNext(d);
+            stopped(); // the writer gave up while we waited for it
+            if (next) {
                 InputStream body = Compression.decompressed(new Body(r));
                 liveId = d;
                 live = body;
