@@ -40,7 +40,6 @@ final class DaemonStream implements AutoCloseable {
     private final Map<String, Path> spooledByName = new HashMap<>(); // not known until the end
     private final Map<String, byte[]> small = new HashMap<>(); // configs, json, manifest.json, by entry name
     private final Map<String, String> links = new HashMap<>(); // entry name -> target (layer.tar symlinks)
-    private final Map<String, Digest> named = new HashMap<>(); // entry name -> the diff ID it was known as
     private final Set<Digest> served = new HashSet<>();
     private Digest wanted; // what the writer waits for
     private boolean writerDone; // the writer reads no more layers from the stream
@@ -327,13 +326,8 @@ final class DaemonStream implements AutoCloseable {
         if (json == null) return null;
         for (Map.Entry<String, Digest> c : chainToDiff.entrySet())
             for (boolean withOs : new boolean[] {true, false})
-                if (v1.equals(v1Id(json, c.getKey(), withOs))) return named(name, c.getValue());
+                if (v1.equals(v1Id(json, c.getKey(), withOs))) return c.getValue();
         return null;
-    }
-
-    private Digest named(String name, Digest d) {
-        named.put(name, d);
-        return d;
     }
 
     /**
