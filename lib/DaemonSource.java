@@ -36,28 +36,36 @@ record DaemonSource(List<String> refs) implements Source {
         return out;
     }
 
-    /** The image id of each ref: one `docker image inspect` when the daemon has them all, else pull what is missing. */
+    /** The image id of each ref (pulled when missing). */
     static Map<String, String> ids(List<String> refs) {
-        List<String> argv = new ArrayList<>(List.of("image", "inspect", "--format", "{{.Id}}"));
+        return inspect(refs, "{{.Id}}");
+    }
+
+    /**
+     * `docker image inspect --format FORMAT` of each ref, one line each: one call when the daemon
+     * has them all, else what is missing is pulled first.
+     */
+    static Map<String, String> inspect(List<String> refs, String format) {
+        List<String> argv = new ArrayList<>(List.of("image", "inspect", "--format", format));
         for (String ref : refs) {
             ImageRef.versioned(ref); // "Image must have a version", as images.sh says
             argv.add(ref);
         }
-        Map<String, String> ids = new LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         try {
             List<String> lines = Docker.docker(argv.toArray(String[]::new)).read().lines().toList();
             if (lines.size() == refs.size()) {
-                for (int i = 0; i < refs.size(); i++) ids.put(refs.get(i), lines.get(i).trim());
-                return ids;
+                for (int i = 0; i < refs.size(); i++) out.put(refs.get(i), lines.get(i).trim());
+                return out;
             }
         } catch (Fail missing) {
             // some image is not in the daemon: pull it below
         }
         for (String ref : refs) {
             Docker.pull(ref);
-            ids.put(ref, Docker.id(ref));
+            out.put(ref, Docker.docker("image", "inspect", "--format", format, ref).fails("Can't find image [" + ref + "]").read().trim());
         }
-        return ids;
+        return out;
     }
 
     @Override

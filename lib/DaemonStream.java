@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.*;
 
 /**
@@ -84,23 +83,16 @@ final class DaemonStream implements AutoCloseable {
     }
 
     private void plan() {
-        Map<String, String> ids = DaemonSource.ids(refs);
-        List<String> argv = new ArrayList<>(List.of("image", "inspect", "--format", "{{.Id}} {{.Created}}{{range .RootFS.Layers}} {{.}}{{end}}"));
-        argv.addAll(new LinkedHashSet<>(ids.values()));
-        Map<String, String[]> byId = new HashMap<>();
-        for (String line : Docker.docker(argv.toArray(String[]::new)).read().lines().toList()) {
-            String[] w = line.trim().split(" ");
-            byId.put(w[0], w);
-        }
+        Map<String, String> inspected = DaemonSource.inspect(refs, "{{.Id}} {{.Created}}{{range .RootFS.Layers}} {{.}}{{end}}");
         for (String ref : refs) {
-            String[] w = byId.get(ids.get(ref));
-            if (w == null || w.length < 2) throw Fail.die("docker image inspect did not show [" + ref + "] (" + ids.get(ref) + ")");
+            String[] w = inspected.get(ref).split(" ");
+            if (w.length < 2) throw Fail.die("docker image inspect did not show [" + ref + "]");
             OffsetDateTime t = OffsetDateTime.parse(w[1]);
             // a config without a time: Go's zero time here, the epoch in Image.created
-            OffsetDateTime created = t.getYear() <= 1 ? OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC) : t;
+            OffsetDateTime created = t.getYear() <= 1 ? Image.EPOCH : t;
             List<Digest> diffIds = new ArrayList<>();
             for (int i = 2; i < w.length; i++) diffIds.add(Digest.parse(w[i], "diff ID", "docker image inspect " + ref));
-            plan(ref, ids.get(ref), created, diffIds);
+            plan(ref, w[0], created, diffIds);
         }
     }
 
@@ -219,12 +211,22 @@ final class DaemonStream implements AutoCloseable {
 
     /** The configs the stream held, by image id (their sha256), as manifest.json names them. */
     private Map<String, byte[]> configs() {
-        byte[] m = small.get("manifest.json");
-        if (m == null) throw Fail.die("No manifest.json in [" + where + "]");
+        if (!small.containsKey("manifest.json")) throw Fail.die("No manifest.json in [" + where + "]");
         Map<String, byte[]> out = new HashMap<>();
+        for (Listed l : listed()) out.put(Digest.of(l.config()).toString(), l.config());
+        return out;
+    }
+
+    /** An image of manifest.json whose config the stream held, and its Layers (entry names). */
+    private record Listed(byte[] config, JsonValue layers) {}
+
+    private List<Listed> listed() {
+        byte[] m = small.get("manifest.json");
+        List<Listed> out = new ArrayList<>();
+        if (m == null) return out;
         for (JsonValue e : Image.json(m, where + ": manifest.json")) {
             byte[] c = small.get(GoPath.clean(e.path("Config").asText()));
-            if (c != null) out.put(Digest.of(c).toString(), c);
+            if (c != null) out.add(new Listed(c, e.path("Layers")));
         }
         return out;
     }
@@ -299,10 +301,9 @@ final class DaemonStream implements AutoCloseable {
             if (h.type != '0' && h.type != '7') continue;
             Digest d = known(name);
             if (d != null) layer(d, name, r, h.size);
-            else if (h.size <= Image.SMALL && !name.endsWith("/layer.tar") && (smallTotal += h.size) <= 4L * Image.SMALL)
-                small.put(name, body(r, h.size)); // configs, jsons, manifest.json: 64 MB in all at most
-            else if (h.size <= Image.SMALL && smallTotal > 4L * Image.SMALL) throw new IOException("more than 64 MB of small files");
-            else spoolByName(name, r);
+            else if (h.size > Image.SMALL || name.endsWith("/layer.tar")) spoolByName(name, r);
+            else if ((smallTotal += h.size) > 4L * Image.SMALL) throw new IOException("more than 64 MB of small files");
+            else small.put(name, r.body().readAllBytes()); // configs, jsons, manifest.json
             stopped();
         }
         stdout.transferTo(OutputStream.nullOutputStream());
@@ -356,7 +357,7 @@ final class DaemonStream implements AutoCloseable {
             boolean next = uses.getOrDefault(d, 0) == 1 && !served.contains(d) && wantedNext(d);
             stopped(); // the writer gave up while we waited for it
             if (next) {
-                InputStream body = Compression.decompressed(new Body(r));
+                InputStream body = Compression.decompressed(r.body());
                 liveId = d;
                 live = body;
                 notifyAll();
@@ -365,7 +366,7 @@ final class DaemonStream implements AutoCloseable {
                 return;
             }
         }
-        Path f = spool(new Body(r));
+        Path f = spool(r.body());
         synchronized (this) {
             spooled.put(d, f);
             notifyAll();
@@ -392,21 +393,16 @@ final class DaemonStream implements AutoCloseable {
     }
 
     private void spoolByName(String name, TarReader r) throws IOException {
-        spooledByName.put(name, spool(new Body(r)));
+        spooledByName.put(name, spool(r.body()));
     }
 
     /** At the end: layers not known by name, found through manifest.json and the configs. */
     private void resolveByName() throws IOException {
         if (spooledByName.isEmpty()) return;
-        byte[] m = small.get("manifest.json");
-        if (m == null) return;
-        for (JsonValue e : Image.json(m, where + ": manifest.json")) {
-            byte[] c = small.get(GoPath.clean(e.path("Config").asText()));
-            if (c == null) continue;
-            List<Digest> ids = Image.diffIds(c, where);
-            JsonValue files = e.path("Layers");
-            for (int i = 0; i < Math.min(ids.size(), files.size()); i++) {
-                String file = GoPath.clean(files.get(i).asText());
+        for (Listed l : listed()) {
+            List<Digest> ids = Image.diffIds(l.config(), where);
+            for (int i = 0; i < Math.min(ids.size(), l.layers().size()); i++) {
+                String file = GoPath.clean(l.layers().get(i).asText());
                 for (int hops = 0; links.containsKey(file) && hops < 8; hops++) file = links.get(file);
                 Path f = spooledByName.get(file);
                 if (f == null && small.containsKey(file)) f = spool(new ByteArrayInputStream(small.get(file)));
@@ -414,32 +410,6 @@ final class DaemonStream implements AutoCloseable {
                     if (f != null && !spooled.containsKey(ids.get(i)) && !served.contains(ids.get(i))) spooled.put(ids.get(i), f);
                 }
             }
-        }
-    }
-
-    private static byte[] body(TarReader r, long size) throws IOException {
-        byte[] b = new byte[(int) size];
-        for (int off = 0, n; off < b.length && (n = r.read(b, off, b.length - off)) > 0; ) off += n;
-        return b;
-    }
-
-    /** The body of the current entry as a stream. */
-    private static final class Body extends InputStream {
-        private final TarReader r;
-
-        Body(TarReader r) {
-            this.r = r;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return r.read(b, off, len);
         }
     }
 }

@@ -155,11 +155,7 @@ public final class Exec {
             running.remove(p);
         }
         String stderr = new String(err.join(), StandardCharsets.UTF_8);
-        if (exit != 0 && !stopped) {
-            unreachable(stderr);
-            String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
-            throw new Fail(msg, stderr, 1);
-        }
+        if (exit != 0 && !stopped) throw failed(stderr);
         if (failed != null) throw failed;
     }
 
@@ -269,11 +265,14 @@ public final class Exec {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         OutputStream stderr = showStderr ? new NoClose(System.err) : err;
         ProcessResult r = start(stdout, stderr);
-        if (r.getExitValue() != 0) {
-            unreachable(err.toString(StandardCharsets.UTF_8));
-            String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
-            throw new Fail(msg, err.toString(StandardCharsets.UTF_8), 1);
-        }
+        if (r.getExitValue() != 0) throw failed(err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The error of a program that exited non-zero: a dead daemon in one line, else this step's message and its stderr. */
+    private Fail failed(String stderr) {
+        unreachable(stderr);
+        String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
+        return new Fail(msg, stderr, 1);
     }
 
     private ProcessResult start(OutputStream stdout, OutputStream stderr) {

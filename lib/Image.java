@@ -19,6 +19,9 @@ record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] m
         this(names, config, created, manifest, layers, where, null);
     }
 
+    /** The creation time of an image whose config has none (skopeo's copy time would not be the same twice). */
+    static final OffsetDateTime EPOCH = OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+
     /** Small files of a source (configs, manifests, indexes) are read whole, up to this size. */
     static final int SMALL = 16 << 20;
 
@@ -43,7 +46,7 @@ record Image(List<String> names, byte[] config, OffsetDateTime created, byte[] m
         } catch (DateTimeException e) {
             // not RFC 3339: as if it had none
         }
-        return OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+        return EPOCH;
     }
 
     static void sameLayerCount(int layers, int diffIds, String manifest, String where) {

@@ -62,13 +62,11 @@ public final class Storage {
 
     /** What the images need, decided before any layer is read: ids, order, times. */
     static final class Plan {
-        final List<Image> images;
         final Map<String, Stored> layers = new LinkedHashMap<>();
         final List<List<String>> chains = new ArrayList<>(); // per image: its layer ids, base first
         final long time; // of the store's own files: the newest image
 
         Plan(List<Image> images) {
-            this.images = images;
             long t = 0;
             for (Image img : images) {
                 OffsetDateTime created = img.created();

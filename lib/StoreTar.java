@@ -93,14 +93,7 @@ public final class StoreTar {
         entries.put(path, new Entry(h.type, link, offset, size));
         if ((h.type == '0' || h.type == 0) && metadata(path)) {
             if (size > SMALL) throw new IOException("metadata file [" + path + "] is too large (" + size + " bytes)");
-            byte[] b = new byte[(int) size];
-            int n = 0;
-            while (n < size) {
-                int k = r.read(b, n, (int) size - n);
-                if (k < 0) throw new IOException("unexpected end of data (truncated)");
-                n += k;
-            }
-            small.put(path, b);
+            small.put(path, r.body().readAllBytes()); // a short body is a truncated archive: read() says so
         } else {
             r.skipBody();
         }

@@ -100,6 +100,22 @@ final class TarReader {
         return n;
     }
 
+    /** The body of the current entry as a stream, which ends where the body ends. */
+    InputStream body() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] b = new byte[1];
+                return TarReader.this.read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return TarReader.this.read(b, off, len);
+            }
+        };
+    }
+
     /** Skips the body of the current entry, keeping nothing (indexing an archive file). */
     void skipBody() throws IOException {
         in.skipNBytes(remaining + pad);
