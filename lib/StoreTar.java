@@ -15,6 +15,7 @@ import java.util.*;
 public final class StoreTar {
     static final String ROOT = Storage.ROOT;
     private static final int SMALL = 64 << 20; // a metadata file larger than this is not ours to read
+    private static final java.util.regex.Pattern LINK_OR_LOWER = java.util.regex.Pattern.compile("overlay/[0-9a-f]{64}/(link|lower)");
 
     /** An entry of the tar: its type, link target and, for a regular file, where its body lies. */
     record Entry(byte type, String link, long offset, long size) {}
@@ -47,7 +48,7 @@ public final class StoreTar {
         if ("-".equals(what)) return read(System.in, "stdin", null);
         Path p = Path.of(what);
         if (!Files.isRegularFile(p)) throw Fail.die("Not a file [" + what + "]");
-        try (InputStream in = Files.newInputStream(p)) {
+        try (InputStream in = new FileInputStream(p.toFile())) {
             return read(in, what, p);
         } catch (IOException e) {
             throw Fail.die("Can't read [" + what + "]: " + e.getMessage());
@@ -60,7 +61,7 @@ public final class StoreTar {
         Path spool = tmp.resolve("stdin.tar");
         try {
             Files.copy(System.in, spool);
-            try (InputStream in = Files.newInputStream(spool)) {
+            try (InputStream in = new FileInputStream(spool.toFile())) {
                 return read(in, "stdin", spool);
             }
         } catch (IOException e) {
@@ -103,7 +104,7 @@ public final class StoreTar {
     static boolean metadata(String path) {
         return path.equals("overlay-layers/layers.json") || path.equals("overlay-images/images.json")
                 || path.startsWith("overlay-images/") && !path.endsWith(".lock")
-                || path.matches("overlay/[0-9a-f]{64}/(link|lower)");
+                || (path.endsWith("/link") || path.endsWith("/lower")) && LINK_OR_LOWER.matcher(path).matches();
     }
 
     private void parse() {
