@@ -27,7 +27,7 @@ import java.util.zip.CRC32C;
  * (this catches damage, not an attacker: the folder is the user's own, as their home is);
  * <li>an entry that is used gets a new time, so prune removes the least recently used first.
  * </ul>
- * Layout: layers/XX/KEY (one file each: body, split, meta, then a 48-byte trailer), configs/HEX
+ * Layout: layers/XX/KEY (one file each: body, split, meta, then a 40-byte trailer), configs/HEX
  * (image configs by their sha256), tmp/.
  */
 public final class Cache {
@@ -35,7 +35,7 @@ public final class Cache {
     public static final Cache NONE = new Cache(null);
 
     private static final byte[] MAGIC = "xcimg-1\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int TRAILER = 48; // magic, body, split and meta sizes, CRC-32C, 8 bytes each
+    private static final int TRAILER = 40; // magic, body, split and meta sizes, CRC-32C, 8 bytes each
     private static final long STALE_TMP_MILLIS = 3600_000; // a temporary file older than this is a crash's leftover
 
     private final Path root;
@@ -53,8 +53,11 @@ public final class Cache {
 
     /** The cache in folder(), made when missing; NONE when disabled or when the folder is not the user's own (warned). */
     public static Cache open(boolean enabled) {
-        if (!enabled) return NONE;
-        Path root = folder();
+        return enabled ? open(folder()) : NONE;
+    }
+
+    /** The cache in this folder (tests: a folder of their own). */
+    public static Cache open(Path root) {
         try {
             Files.createDirectories(root.getParent());
             try {
