@@ -9,6 +9,9 @@ import lib.model.Layer;
 import lib.source.Item;
 import lib.source.Source;
 import lib.tar.TarWriter;
+import static lib.store.StoreLayout.ROOT;
+import static lib.store.StoreLayout.RUNROOT;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -33,9 +36,6 @@ import java.util.*;
  * character devices, opaque folders carry trusted.overlay.opaque).
  */
 public final class Storage {
-    static final String ROOT = "var/lib/containers/storage/";
-    static final String RUNROOT = "var/run/containers/storage/";
-
     private Storage() {}
 
     /** Storage.copy of the sources these items name (Item's grammar; overlays are not built here). */
@@ -87,7 +87,7 @@ public final class Storage {
                     String id = parent == null ? hex : Digest.of(parent + "+" + hex).hex();
                     if (!layers.containsKey(id)) {
                         Stored p = parent == null ? null : layers.get(parent);
-                        String lower = p == null ? null : "l/" + p.link() + (p.lower() == null ? "" : ":" + p.lower());
+                        String lower = p == null ? null : StoreLayout.lowerEntry(p.link()) + (p.lower() == null ? "" : ":" + p.lower());
                         layers.put(id, new Stored(id, parent, link(id), lower, b, created));
                     }
                     chain.add(id);
@@ -105,12 +105,12 @@ public final class Storage {
             out.put(dir(ROOT, 0700, time));
             out.put(file(ROOT + "storage.lock", 0644, time));
             out.put(file(ROOT + "userns.lock", 0644, time));
-            out.put(dir(ROOT + "overlay/", 0700, time));
-            out.put(file(ROOT + "overlay/.has-mount-program", 0600, time), bytes("false"));
-            out.put(dir(ROOT + "overlay/l/", 0755, time));
+            out.put(dir(ROOT + StoreLayout.DRIVER, 0700, time));
+            out.put(file(ROOT + StoreLayout.DRIVER + ".has-mount-program", 0600, time), bytes("false"));
+            out.put(dir(ROOT + StoreLayout.LINKS, 0755, time));
             for (Stored l : layers.values())
-                out.put(TarWriter.Entry.symlink(ROOT + "overlay/l/" + l.link(), "../" + l.id() + "/diff", time));
-            out.put(dir(ROOT + "overlay-layers/", 0700, time));
+                out.put(TarWriter.Entry.symlink(ROOT + StoreLayout.link(l.link()), StoreLayout.linkTarget(l.id()), time));
+            out.put(dir(ROOT + StoreLayout.LAYERS, 0700, time));
             Map<String, OverlayLayer.Result> results = new HashMap<>();
             int i = 0;
             for (Stored l : layers.values()) {
@@ -124,11 +124,11 @@ public final class Storage {
             List<StorageJson.Layer> records = new ArrayList<>();
             for (Stored l : layers.values())
                 records.add(new StorageJson.Layer(l.id(), l.parent(), l.created().withOffsetSameInstant(ZoneOffset.UTC), results.get(l.id())));
-            out.put(file(ROOT + "overlay-layers/layers.json", 0600, time), bytes(StorageJson.layers(records)));
-            out.put(file(ROOT + "overlay-layers/layers.lock", 0644, time));
+            out.put(file(ROOT + StoreLayout.LAYERS_JSON, 0600, time), bytes(StorageJson.layers(records)));
+            out.put(file(ROOT + StoreLayout.LAYERS + "layers.lock", 0644, time));
             int stored = images(out, results, complete.get());
-            out.put(dir(ROOT + "overlay-containers/", 0700, time));
-            out.put(file(ROOT + "overlay-containers/containers.lock", 0644, time));
+            out.put(dir(ROOT + StoreLayout.CONTAINERS, 0700, time));
+            out.put(file(ROOT + StoreLayout.CONTAINERS + "containers.lock", 0644, time));
             out.put(dir(ROOT + "mounts/", 0700, time));
             out.put(dir(ROOT + "tmp/", 0700, time));
             dirs(out, time, "var/run/", "var/run/containers/");
@@ -140,7 +140,7 @@ public final class Storage {
         /** overlay/ID/ with diff/ filled from the blob, link, lower, work/, merged/ (empty/ on a base layer), then its tar-split. */
         private OverlayLayer.Result layer(Stored l, TarWriter out) throws IOException {
             long t = l.created().toEpochSecond();
-            String dir = ROOT + "overlay/" + l.id() + "/";
+            String dir = ROOT + StoreLayout.layerDir(l.id());
             out.put(dir(dir, 0700, t));
             TarWriter.Entry diff = dir(dir + "diff/", 0555, t);
             out.put(diff);
@@ -150,7 +150,7 @@ public final class Storage {
             if (l.lower() != null) out.put(file(dir + "lower", 0644, t), bytes(l.lower()));
             out.put(dir(dir + "merged/", 0700, t));
             out.put(dir(dir + "work/", 0700, t));
-            out.put(file(ROOT + "overlay-layers/" + l.id() + ".tar-split.gz", 0600, t), r.tarSplit());
+            out.put(file(ROOT + StoreLayout.tarSplit(l.id()), 0600, t), r.tarSplit());
             return r;
         }
 
@@ -159,16 +159,16 @@ public final class Storage {
         private int images(TarWriter out, Map<String, OverlayLayer.Result> results, List<Image> images) throws IOException {
             Map<String, StorageJson.Image> byId = new LinkedHashMap<>();
             for (int i = 0; i < images.size(); i++) commit(byId, images.get(i), chains.get(i), results);
-            out.put(dir(ROOT + "overlay-images/", 0700, time));
+            out.put(dir(ROOT + StoreLayout.IMAGES, 0700, time));
             for (StorageJson.Image img : byId.values()) {
-                String dir = ROOT + "overlay-images/" + img.id() + "/";
+                String dir = ROOT + StoreLayout.imageDir(img.id());
                 out.put(dir(dir, 0700, time));
                 for (Map.Entry<String, byte[]> e : img.bigData().entrySet())
-                    out.put(file(dir + bigDataFile(e.getKey()), 0600, time), e.getValue());
+                    out.put(file(dir + StoreLayout.bigDataFile(e.getKey()), 0600, time), e.getValue());
             }
-            out.put(file(ROOT + "overlay-images/images.json", 0600, time),
+            out.put(file(ROOT + StoreLayout.IMAGES_JSON, 0600, time),
                     bytes(StorageJson.images(new ArrayList<>(byId.values()))));
-            out.put(file(ROOT + "overlay-images/images.lock", 0644, time));
+            out.put(file(ROOT + StoreLayout.IMAGES + "images.lock", 0644, time));
             return byId.size();
         }
 
@@ -226,12 +226,6 @@ public final class Storage {
             }
         }
         return sb.toString();
-    }
-
-    /** containers/storage's file name of a big-data item: the key when it is [.0-9a-z]*, else "=" + base64. */
-    static String bigDataFile(String key) {
-        if (key.matches("[.0-9a-z]*")) return key;
-        return "=" + Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void dirs(TarWriter out, long t, String... paths) throws IOException {

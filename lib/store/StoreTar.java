@@ -20,7 +20,7 @@ import java.util.*;
  * Memory grows with the number of entries, never with their size.
  */
 public final class StoreTar {
-    static final String ROOT = Storage.ROOT;
+    static final String ROOT = StoreLayout.ROOT;
     private static final int SMALL = 64 << 20; // a metadata file larger than this is not ours to read
 
     /** An entry of the tar: its type, link target and, for a regular file, where its body lies. */
@@ -108,15 +108,15 @@ public final class StoreTar {
 
     /** The files read into memory: the JSON records, big data, link and lower (not diff/ bodies, not tar-splits). */
     static boolean metadata(String path) {
-        return path.equals("overlay-layers/layers.json") || path.equals("overlay-images/images.json")
-                || path.startsWith("overlay-images/") && !path.endsWith(".lock")
-                || path.matches("overlay/[0-9a-f]{64}/(link|lower)");
+        return path.equals(StoreLayout.LAYERS_JSON) || path.equals(StoreLayout.IMAGES_JSON)
+                || path.startsWith(StoreLayout.IMAGES) && !path.endsWith(".lock")
+                || path.matches(StoreLayout.DRIVER + "[0-9a-f]{64}/(link|lower)");
     }
 
     private void parse() {
-        byte[] lj = small.get("overlay-layers/layers.json"), ij = small.get("overlay-images/images.json");
-        if (lj == null) throw Fail.die("No [" + ROOT + "overlay-layers/layers.json] in [" + where + "]: not an images tar");
-        if (ij == null) throw Fail.die("No [" + ROOT + "overlay-images/images.json] in [" + where + "]: not an images tar");
+        byte[] lj = small.get(StoreLayout.LAYERS_JSON), ij = small.get(StoreLayout.IMAGES_JSON);
+        if (lj == null) throw Fail.die("No [" + ROOT + StoreLayout.LAYERS_JSON + "] in [" + where + "]: not an images tar");
+        if (ij == null) throw Fail.die("No [" + ROOT + StoreLayout.IMAGES_JSON + "] in [" + where + "]: not an images tar");
         List<Layer> ls = new ArrayList<>();
         for (JsonValue l : json(lj, "layers.json"))
             ls.add(new Layer(l.path("id").asText(), l.path("parent").asText(null), l.path("diff-digest").asText(null),
@@ -165,7 +165,7 @@ public final class StoreTar {
 
     /** A big-data item of an image (config, manifest), or null. */
     byte[] bigData(Image img, String key) {
-        return small.get("overlay-images/" + img.id() + "/" + Storage.bigDataFile(key));
+        return small.get(StoreLayout.bigData(img.id(), key));
     }
 
     /** The image named NAME (as stored, or as docker/podman would expand it), or whose id starts with it. */

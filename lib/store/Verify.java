@@ -74,20 +74,20 @@ public final class Verify {
             String want = p == null ? hex : Digest.of(p.id() + "+" + hex).hex();
             if (!want.equals(l.id()))
                 throw fail(l.id(), "the id is not the id of parent [" + l.parent() + "] and diff digest [" + l.diffDigest() + "]");
-            if (!t.entries.containsKey("overlay/" + l.id() + "/diff")) throw fail(l.id(), "no folder [overlay/" + l.id() + "/diff]");
+            if (!t.entries.containsKey(StoreLayout.diff(l.id()))) throw fail(l.id(), "no folder [" + StoreLayout.diff(l.id()) + "]");
             links(l, p);
         }
     }
 
     private void links(StoreTar.Layer l, StoreTar.Layer p) {
-        String link = text("overlay/" + l.id() + "/link");
+        String link = text(StoreLayout.layerDir(l.id()) + "link");
         if (link == null || !link.matches("[A-Z2-7]{26}")) throw fail(l.id(), "missing or invalid [overlay/" + l.id() + "/link]");
-        StoreTar.Entry sym = t.entries.get("overlay/l/" + link);
+        StoreTar.Entry sym = t.entries.get(StoreLayout.link(link));
         if (sym == null || sym.type() != '2' || !sym.link().equals("../" + l.id() + "/diff"))
-            throw fail(l.id(), "[overlay/l/" + link + "] is not a link to ../" + l.id() + "/diff");
-        String lower = text("overlay/" + l.id() + "/lower");
-        String want = p == null ? null : "l/" + text("overlay/" + p.id() + "/link")
-                + (text("overlay/" + p.id() + "/lower") == null ? "" : ":" + text("overlay/" + p.id() + "/lower"));
+            throw fail(l.id(), "[" + StoreLayout.link(link) + "] is not a link to " + StoreLayout.linkTarget(l.id()));
+        String lower = text(StoreLayout.layerDir(l.id()) + "lower");
+        String want = p == null ? null : StoreLayout.lowerEntry(text(StoreLayout.layerDir(p.id()) + "link"))
+                + (text(StoreLayout.layerDir(p.id()) + "lower") == null ? "" : ":" + text(StoreLayout.layerDir(p.id()) + "lower"));
         if (!Objects.equals(lower, want)) throw fail(l.id(), "[overlay/" + l.id() + "/lower] is [" + lower + "], not [" + want + "]");
     }
 
@@ -105,7 +105,7 @@ public final class Verify {
                 throw Fail.die(n + "its layer [" + img.topLayer() + "] is not in layers.json");
             for (String k : img.bigDataNames()) {
                 byte[] b = t.bigData(img, k);
-                String file = "overlay-images/" + img.id() + "/" + Storage.bigDataFile(k);
+                String file = StoreLayout.bigData(img.id(), k);
                 if (b == null) throw Fail.die(n + "missing big data [" + file + "]");
                 if (b.length != img.bigDataSizes().get(k) || !Digest.of(b).toString().equals(img.bigDataDigests().get(k)))
                     throw Fail.die(n + "big data [" + file + "] does not match its size and digest in images.json");
@@ -133,7 +133,7 @@ public final class Verify {
 
     /** Rebuilds the layer tar from its tar-split and diff/ bodies; its sha256 and size must be the layer's. */
     void replay(StoreTar.Layer l) {
-        String ts = "overlay-layers/" + l.id() + ".tar-split.gz";
+        String ts = StoreLayout.tarSplit(l.id());
         MessageDigest sha = Digest.newSha256();
         long size = 0;
         try (InputStream raw = t.open(ts)) {
@@ -166,7 +166,7 @@ public final class Verify {
         String name = e.has("name_raw") ? new String(Base64.getDecoder().decode(e.path("name_raw").asText()), StandardCharsets.ISO_8859_1)
                 : new String(e.path("name").asText().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
         String path = GoPath.clean("/" + name).substring(1);
-        String file = "overlay/" + l.id() + "/diff/" + path;
+        String file = StoreLayout.diff(l.id()) + "/" + path;
         TarSplit.Crc64 crc = new TarSplit.Crc64();
         long n = 0;
         try (InputStream in = t.open(file)) {

@@ -37,6 +37,6 @@ class StorageNamesTest {
             "Upper, =VXBwZXI=",
     })
     void bigDataFileNames(String key, String want) {
-        assertThat(Storage.bigDataFile(key)).isEqualTo(want);
+        assertThat(StoreLayout.bigDataFile(key)).isEqualTo(want);
     }
 }
