@@ -101,7 +101,8 @@ public class images {
                     "Also removes temporary files a crashed make left (older than an hour)."}) String prune) throws java.io.IOException {
         lib.cache.Cache c = lib.cache.Cache.open(true);
         if (!c.enabled()) throw Fail.die("No usable cache folder [" + lib.cache.Cache.folder() + "]");
-        if (prune != null) {
+        if (prune != null && Exec.dryRun) System.err.println("dry-run: prune " + c.root() + " to at most " + Ls.size(bytes(prune)));
+        else if (prune != null) {
             long[] r = c.prune(bytes(prune));
             System.out.println("Removed " + r[0] + " files, " + Ls.size(r[1]));
         }

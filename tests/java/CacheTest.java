@@ -181,6 +181,9 @@ class CacheTest {
         Bed.Result prune = Bed.images(env, "cache", "--prune=" + (total - Files.size(oldest)));
         assertThat(prune.out()).as(prune.toString()).startsWith("Removed 1 files");
         assertThat(oldest).doesNotExist();
+        Bed.Result dry = Bed.images(env, "cache", "--dry-run", "--prune=0");
+        assertThat(dry.stderr()).as(dry.toString()).contains("dry-run: prune " + cache.resolve("xcluster-images/make") + " to at most 0 B");
+        assertThat(entries(cache)).hasSize(n - 1);
         assertThat(Bed.images(env, "cache", "--prune=0").out()).contains(": 0 layers, 0 configs, 0 temporary, 0 B");
         Bed.Result fails = Bed.images(env, "cache", "--prune=lots");
         assertThat(fails.code()).isNotZero();
