@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
  * not a link; any other folder there makes the cache off, with a warning;
  * <li>an entry is written into tmp/ and renamed into place when complete (atomic: a crash leaves
  * at most a temporary file, never a half entry; two makes writing the same entry both rename a
- * whole one, with the same bytes);
+ * whole one, with the same bytes); the temporary files of a make stopped by Ctrl-C are removed
+ * as it exits, those of a killed one by the next make once they are an hour old;
  * <li>an entry carries its sizes and a CRC-32C of all its bytes, checked before it is used: a
  * damaged or truncated entry is removed and reported as missing, so its layer is read again
  * (this catches damage, not an attacker: the folder is the user's own, as their home is);
@@ -71,11 +72,40 @@ public final class Cache {
                 return NONE;
             }
             for (String d : List.of("layers", "configs", "tmp")) Files.createDirectories(root.resolve(d));
+            removeStale(root.resolve("tmp"));
             return new Cache(root);
         } catch (IOException | UnsupportedOperationException e) {
             System.err.println("WARNING: not using the cache [" + root + "]: " + e.getMessage());
             return NONE;
         }
+    }
+
+    /** Temporary files a killed make left (a running make's are newer): not entries, only space. */
+    private static void removeStale(Path tmp) {
+        long now = System.currentTimeMillis();
+        try (var s = Files.list(tmp)) {
+            for (Path p : (Iterable<Path>) s::iterator)
+                if (now - Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() > STALE_TMP_MILLIS) Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // prune tries again
+        }
+    }
+
+    /** Entries being written: removed if the JVM ends first (Ctrl-C), so that even temporary files do not pile up. */
+    private static final Set<Path> writing = Collections.synchronizedSet(new HashSet<>());
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (writing) {
+                for (Path p : writing) {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException ignored) {
+                        // left for prune
+                    }
+                }
+            }
+        }, "cache temporary files"));
     }
 
     /** Why a folder is not ours to trust, or null: a link, someone else's, open to others. */
@@ -224,6 +254,7 @@ public final class Cache {
             this.key = key;
             this.tmp = tmp;
             this.out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+            writing.add(tmp);
         }
 
         @Override
@@ -259,6 +290,7 @@ public final class Cache {
                 Path p = cache.entry(key);
                 Files.createDirectories(p.getParent());
                 Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                writing.remove(tmp);
             } catch (IOException e) {
                 abort();
             }
@@ -270,6 +302,7 @@ public final class Cache {
             out = null;
             try {
                 Files.deleteIfExists(tmp);
+                writing.remove(tmp);
             } catch (IOException ignored) {
                 // left for prune
             }
