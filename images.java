@@ -91,6 +91,35 @@ public class images {
         System.out.print(picocli.AutoComplete.bash("images", spec.commandLine()));
     }
 
+    @Command(mixinStandardHelpOptions = true, name = "cache", description = {
+            "Show the layer cache of make (--via=native): its folder, entries and size; --prune makes it smaller.",
+            "Folder: $XDG_CACHE_HOME/xcluster-images/make (default ~/.cache/xcluster-images/make), mode 0700.",
+            "make keeps each layer it wrote there and writes it again from there; make --no-cache bypasses it."})
+    void cache(@Mixin Cli.Options o,
+            @Option(names = "--prune", paramLabel = "SIZE", description = {"Remove the least recently used entries until the cache"
+                    + " holds at most SIZE (bytes, or with k, M, G: powers of 1000); 0 empties it.",
+                    "Also removes temporary files a crashed make left (older than an hour)."}) String prune) throws java.io.IOException {
+        lib.cache.Cache c = lib.cache.Cache.open(true);
+        if (!c.enabled()) throw Fail.die("No usable cache folder [" + lib.cache.Cache.folder() + "]");
+        if (prune != null && Exec.dryRun) System.err.println("dry-run: prune " + c.root() + " to at most " + Ls.size(bytes(prune)));
+        else if (prune != null) {
+            long[] r = c.prune(bytes(prune));
+            System.out.println("Removed " + r[0] + " files, " + Ls.size(r[1]));
+        }
+        List<lib.cache.Cache.File> files = c.files();
+        long layers = files.stream().filter(f -> f.path().startsWith(c.root().resolve("layers"))).count();
+        long configs = files.stream().filter(f -> f.path().startsWith(c.root().resolve("configs"))).count();
+        System.out.println(c.root() + ": " + layers + " layers, " + configs + " configs, " + (files.size() - layers - configs)
+                + " temporary, " + Ls.size(files.stream().mapToLong(lib.cache.Cache.File::size).sum()));
+    }
+
+    /** 2G, 500M, 10k, 123: powers of 1000, as sizes are shown. */
+    static long bytes(String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,15})([kKMGT]?)B?").matcher(s.trim());
+        if (!m.matches()) throw Fail.usage("Invalid size [" + s + "]: give bytes, or a number with k, M, G or T");
+        return Long.parseLong(m.group(1)) * (long) Math.pow(1000, " kMGT".indexOf(m.group(2).isEmpty() ? " " : m.group(2).replace('K', 'k')));
+    }
+
     @Command(mixinStandardHelpOptions = true, name = "env", description = "Print the xcluster context this toolkit uses.")
     void env(@Mixin Cli.Options o) {
         System.out.println("XCLUSTER=" + nz(System.getenv("XCLUSTER")));

@@ -65,6 +65,10 @@ public class make implements Callable<Integer> {
     @Option(names = "--verify", description = "Check the tar as `images verify` does before it is put in place (not with --tar=-).")
     boolean verify;
 
+    @Option(names = "--no-cache", description = {"Do not use the layer cache (--via=native): read every layer from its source, keep nothing.",
+            "Default: layers are kept in $XDG_CACHE_HOME/xcluster-images/make (see `images cache`)."})
+    boolean noCache;
+
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
             "REF:VERSION (from the docker daemon, pulled when missing), docker://REF:VERSION (from a registry, --via=native),",
             "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF] (--via=native),",
@@ -91,7 +95,7 @@ public class make implements Callable<Integer> {
         }
         switch (via) {
             case "skopeo" -> classic(all, out);
-            case "native" -> nativeTar(all, out, tlsVerify);
+            case "native" -> nativeTar(all, out, tlsVerify, lib.cache.Cache.open(!noCache && !Exec.dryRun));
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
         return 0;
@@ -206,7 +210,7 @@ public class make implements Callable<Integer> {
     // ---- the native way: lib's sources and storage writer, as any user
 
     /** Each item becomes a source, then lib/Storage writes the storage tar itself. */
-    static void nativeTar(List<Item> items, String out, boolean tlsVerify) {
+    static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.cache.Cache cache) {
         Path tmp = Temp.dir("images-make");
         try {
             List<Source> sources = new ArrayList<>();
@@ -219,7 +223,7 @@ public class make implements Callable<Integer> {
                 return;
             }
             String[] wrote = {null};
-            output(out, null, os -> wrote[0] = Storage.copy(sources, os), wrote);
+            output(out, null, os -> wrote[0] = Storage.copy(sources, os, cache), wrote);
         } finally {
             Temp.delete(tmp);
         }

@@ -37,9 +37,9 @@ import java.util.*;
 final class DaemonStream implements AutoCloseable {
     private record Planned(String ref, String id, OffsetDateTime created, List<Digest> diffIds) {}
 
-    private final List<String> refs;
+    private List<String> refs; // what `docker save` reads: those the cache does not hold (start)
     private final Path tmp;
-    private final String where;
+    private String where;
     private final Map<String, Planned> planned = new LinkedHashMap<>();
     private final Map<String, Digest> chainToDiff = new HashMap<>(); // chain id -> its top diff ID
     private final Map<Digest, Integer> uses = new HashMap<>(); // reads the writer will make of a diff ID
@@ -70,10 +70,47 @@ final class DaemonStream implements AutoCloseable {
 
     /** Starts `docker save` of these refs (pulled first when missing), and gives their images as planned. */
     static DaemonStream start(List<String> refs, Path tmp) {
-        DaemonStream s = new DaemonStream(refs, tmp);
-        s.plan();
+        DaemonStream s = planned(refs, tmp);
         s.reader.start();
         return s;
+    }
+
+    /** Plans these refs (pulled first when missing), from `docker image inspect`; start() reads them. */
+    static DaemonStream planned(List<String> refs, Path tmp) {
+        DaemonStream s = new DaemonStream(refs, tmp);
+        s.plan();
+        return s;
+    }
+
+    /**
+     * Starts `docker save` of only these refs; the writer reads no layer whose chain of diff IDs
+     * is `cached` (it is written from the cache), so such layers are passed over in the stream.
+     */
+    void start(Collection<String> save, java.util.function.Predicate<List<Digest>> cached) {
+        refs = List.copyOf(save);
+        where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
+        uses.clear();
+        chains.clear();
+        for (String ref : refs) {
+            List<Digest> ids = planned.get(ref).diffIds();
+            for (int i = 0; i < ids.size(); i++)
+                if (!cached.test(ids.subList(0, i + 1)) && chains.add(ids.subList(0, i + 1).toString())) uses.merge(ids.get(i), 1, Integer::sum);
+        }
+        reader.start();
+    }
+
+    /**
+     * The image of ref complete without `docker save`, or null: when every layer is `cached` and
+     * the cache holds its config (by image id, as inspect gives it), with the diff IDs and time inspect says.
+     */
+    Image fromCache(String ref, Image planned, lib.cache.Cache cache, java.util.function.Predicate<List<Digest>> cached) {
+        Planned p = this.planned.get(ref);
+        for (int i = 1; i <= p.diffIds().size(); i++) if (!cached.test(p.diffIds().subList(0, i))) return null;
+        Digest id = Digest.parseOrNull(p.id());
+        byte[] config = id == null ? null : cache.config(id.hex());
+        if (config == null || !Image.diffIds(config, where).equals(p.diffIds())
+                || !Image.created(config, where).toInstant().equals(p.created().toInstant())) return null;
+        return new Image(planned.names(), config, planned.created(), null, planned.layers(), planned.where());
     }
 
     /** The image of each ref as inspect shows it: config bytes come with complete(). */
@@ -328,7 +365,7 @@ final class DaemonStream implements AutoCloseable {
     private Digest known(String name) {
         if (name.startsWith("blobs/sha256/")) {
             Digest d = Digest.parse("sha256:" + name.substring("blobs/sha256/".length()), "blob", where);
-            return uses.containsKey(d) ? d : null;
+            return chainToDiff.containsValue(d) ? d : null; // a layer, not a config
         }
         if (!name.endsWith("/layer.tar")) return null;
         String v1 = GoPath.dir(name);
@@ -362,6 +399,7 @@ final class DaemonStream implements AutoCloseable {
     /** A layer known by name: handed to the writer when it is the one it waits for, else spooled. */
     private void layer(Digest d, String name, TarReader r, long size) throws IOException {
         synchronized (this) {
+            if (!uses.containsKey(d)) return; // not read: written from the cache
             if (spooled.containsKey(d) || served.contains(d) && uses.getOrDefault(d, 0) <= 0) return; // had it: docker sent it twice
             boolean next = uses.getOrDefault(d, 0) == 1 && !served.contains(d) && wantedNext(d);
             stopped(); // the writer gave up while we waited for it

@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.*;
+import java.util.function.Predicate;
+import lib.cache.Cache;
 
 /**
  * The native way to the images tar: a containers-storage tree (overlay driver) written straight
@@ -56,12 +58,19 @@ public final class Storage {
      * Deterministic: same input, same bytes. Returns what it wrote: "N images, N layers".
      */
     public static String copy(List<Source> sources, OutputStream out) {
+        return copy(sources, out, Cache.NONE);
+    }
+
+    /** copy, with layers the cache holds written from it, and layers read from their sources kept in it. */
+    public static String copy(List<Source> sources, OutputStream out, Cache cache) {
         Path tmp = Temp.dir("images-storage");
-        try (Source.Opened opened = Source.open(sources, tmp)) {
-            return new Storage.Plan(opened.images()).write(out, opened::complete);
+        Plan[] plan = {null};
+        try (Source.Opened opened = Source.open(sources, tmp, cache, images -> (plan[0] = new Plan(images, cache))::cached)) {
+            return plan[0].write(out, opened::complete);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
         } finally {
+            if (plan[0] != null) plan[0].hits.values().forEach(Cache.Entry::close);
             Temp.delete(tmp);
         }
     }
@@ -74,8 +83,11 @@ public final class Storage {
         final Map<String, Stored> layers = new LinkedHashMap<>();
         final List<List<String>> chains = new ArrayList<>(); // per image: its layer ids, base first
         final long time; // of the store's own files: the newest image
+        final Cache cache;
+        final Map<String, Cache.Entry> hits = new HashMap<>(); // layer id -> its checked cache entry
 
-        Plan(List<Image> images) {
+        Plan(List<Image> images, Cache cache) {
+            this.cache = cache;
             long t = 0;
             for (Image img : images) {
                 OffsetDateTime created = img.created();
@@ -96,11 +108,20 @@ public final class Storage {
                 chains.add(chain);
             }
             time = t;
+            StoreCache.lookup(this, images);
+        }
+
+        /** Is the layer of this chain of diff IDs (base first) written from the cache? (the daemon saves only what is not) */
+        boolean cached(List<Digest> chain) {
+            String id = null;
+            for (Digest d : chain) id = id == null ? d.hex() : Digest.of(id + "+" + d.hex()).hex();
+            return hits.containsKey(id);
         }
 
         /** The tree into os; complete gives the images with their configs once the layers are written. */
         String write(OutputStream os, java.util.function.Supplier<List<Image>> complete) throws IOException {
-            TarWriter out = new TarWriter(os);
+            StoreCache.Tee tee = new StoreCache.Tee(os);
+            TarWriter out = new TarWriter(tee);
             dirs(out, time, "var/", "var/lib/", "var/lib/containers/");
             out.put(dir(ROOT, 0700, time));
             out.put(file(ROOT + "storage.lock", 0644, time));
@@ -115,11 +136,11 @@ public final class Storage {
             int i = 0;
             for (Stored l : layers.values()) {
                 long start = System.nanoTime();
-                OverlayLayer.Result r = layer(l, out);
+                OverlayLayer.Result r = layer(l, out, tee);
                 results.put(l.id(), r);
                 double secs = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-                Progress.say(String.format("Layer %d/%d %.12s [%s] %s in %.1f s (%s/s)", ++i, layers.size(), l.id(), l.blob().where(),
-                        Ls.size(r.diffSize()), secs, Ls.size((long) (r.diffSize() / secs))));
+                Progress.say(String.format("Layer %d/%d %.12s [%s] %s in %.1f s (%s/s)%s", ++i, layers.size(), l.id(), l.blob().where(),
+                        Ls.size(r.diffSize()), secs, Ls.size((long) (r.diffSize() / secs)), hits.containsKey(l.id()) ? ", from the cache" : ""));
             }
             List<StorageJson.Layer> records = new ArrayList<>();
             for (Stored l : layers.values())
@@ -138,13 +159,13 @@ public final class Storage {
         }
 
         /** overlay/ID/ with diff/ filled from the blob, link, lower, work/, merged/ (empty/ on a base layer), then its tar-split. */
-        private OverlayLayer.Result layer(Stored l, TarWriter out) throws IOException {
+        private OverlayLayer.Result layer(Stored l, TarWriter out, StoreCache.Tee tee) throws IOException {
             long t = l.created().toEpochSecond();
             String dir = ROOT + StoreLayout.layerDir(l.id());
             out.put(dir(dir, 0700, t));
             TarWriter.Entry diff = dir(dir + "diff/", 0555, t);
             out.put(diff);
-            OverlayLayer.Result r = OverlayLayer.write(l.blob(), diff, t, out);
+            OverlayLayer.Result r = StoreCache.diffTree(this, l, diff, t, out, tee);
             if (l.parent() == null) out.put(dir(dir + "empty/", 0700, t));
             out.put(file(dir + "link", 0644, t), bytes(l.link()));
             if (l.lower() != null) out.put(file(dir + "lower", 0644, t), bytes(l.lower()));

@@ -22,6 +22,7 @@ import java.util.*;
 public final class StoreTar {
     static final String ROOT = StoreLayout.ROOT;
     private static final int SMALL = 64 << 20; // a metadata file larger than this is not ours to read
+    private static final java.util.regex.Pattern LINK_OR_LOWER = java.util.regex.Pattern.compile(StoreLayout.DRIVER + "[0-9a-f]{64}/(link|lower)");
 
     /** An entry of the tar: its type, link target and, for a regular file, where its body lies. */
     record Entry(byte type, String link, long offset, long size) {}
@@ -54,7 +55,7 @@ public final class StoreTar {
         if ("-".equals(what)) return read(System.in, "stdin", null);
         Path p = Path.of(what);
         if (!Files.isRegularFile(p)) throw Fail.die("Not a file [" + what + "]");
-        try (InputStream in = Files.newInputStream(p)) {
+        try (InputStream in = new FileInputStream(p.toFile())) {
             return read(in, what, p);
         } catch (IOException e) {
             throw Fail.die("Can't read [" + what + "]: " + e.getMessage());
@@ -67,7 +68,7 @@ public final class StoreTar {
         Path spool = tmp.resolve("stdin.tar");
         try {
             Files.copy(System.in, spool);
-            try (InputStream in = Files.newInputStream(spool)) {
+            try (InputStream in = new FileInputStream(spool.toFile())) {
                 return read(in, "stdin", spool);
             }
         } catch (IOException e) {
@@ -110,7 +111,7 @@ public final class StoreTar {
     static boolean metadata(String path) {
         return path.equals(StoreLayout.LAYERS_JSON) || path.equals(StoreLayout.IMAGES_JSON)
                 || path.startsWith(StoreLayout.IMAGES) && !path.endsWith(".lock")
-                || path.matches(StoreLayout.DRIVER + "[0-9a-f]{64}/(link|lower)");
+                || (path.endsWith("/link") || path.endsWith("/lower")) && LINK_OR_LOWER.matcher(path).matches();
     }
 
     private void parse() {

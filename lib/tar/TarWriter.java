@@ -118,6 +118,11 @@ public final class TarWriter {
         if (body.length > 0) write(body, 0, body.length);
     }
 
+    /** Hands what is buffered to the stream below (between two entries: the cache copies a layer's bytes there). */
+    public void flush() throws IOException {
+        out.flush();
+    }
+
     /** The two zero blocks that end an archive; flushes but does not close the caller's stream. */
     public void finish() throws IOException {
         out.write(ZERO);

@@ -209,6 +209,7 @@ public final class Bed {
         if (dockerHost != null) e.put("DOCKER_HOST", dockerHost);
         if (registry != null) e.put("LOCAL_REGISTRY", registry);
         e.put("XCLUSTER_TMP", WORK.resolve("xcluster-tmp").toString());
+        e.put("XDG_CACHE_HOME", WORK.resolve("cache").toString()); // make's layer cache: this JVM's own, never the user's
         e.putAll(env);
         return run(e, null, argv.toArray(String[]::new));
     }
