@@ -12,16 +12,16 @@ import java.util.*;
  * which counts when the whole run takes a second or two. Navigation as with JsonNode: path()
  * never fails, a missing value answers asText(default).
  */
-final class JsonValue implements Iterable<JsonValue> {
+public final class JsonValue implements Iterable<JsonValue> {
     private static final JsonFactory FACTORY = new JsonFactory();
-    static final JsonValue MISSING = new JsonValue(null);
+    public static final JsonValue MISSING = new JsonValue(null);
     private final Object value; // Map<String, JsonValue>, List<JsonValue>, String, Number, Boolean or null
 
     private JsonValue(Object value) {
         this.value = value;
     }
 
-    static JsonValue parse(byte[] json) throws IOException {
+    public static JsonValue parse(byte[] json) throws IOException {
         try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() == null) throw new IOException("empty document");
             JsonValue v = read(p);
@@ -87,42 +87,48 @@ final class JsonValue implements Iterable<JsonValue> {
     }
 
     /** The member of an object, or a missing value. */
-    JsonValue path(String key) {
+    public JsonValue path(String key) {
         return value instanceof Map<?, ?> m && m.get(key) instanceof JsonValue v ? v : MISSING;
     }
 
+    /** The members of an object, in order (empty for anything else). */
+    @SuppressWarnings("unchecked")
+    public Map<String, JsonValue> fields() {
+        return value instanceof Map<?, ?> m ? Collections.unmodifiableMap((Map<String, JsonValue>) m) : Map.of();
+    }
+
     /** The element of an array, or a missing value. */
-    JsonValue get(int i) {
+    public JsonValue get(int i) {
         return value instanceof List<?> l && i >= 0 && i < l.size() ? (JsonValue) l.get(i) : MISSING;
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         return value instanceof Map<?, ?> m && m.containsKey(key);
     }
 
-    boolean isArray() {
+    public boolean isArray() {
         return value instanceof List;
     }
 
-    int size() {
+    public int size() {
         return value instanceof List<?> l ? l.size() : value instanceof Map<?, ?> m ? m.size() : 0;
     }
 
     /** A string or number as text; `otherwise` when missing, null or a container. */
-    String asText(String otherwise) {
+    public String asText(String otherwise) {
         return value instanceof String || value instanceof Number || value instanceof Boolean ? value.toString() : otherwise;
     }
 
-    String asText() {
+    public String asText() {
         return asText("");
     }
 
-    long asLong(long otherwise) {
+    public long asLong(long otherwise) {
         return value instanceof Number n ? n.longValue() : otherwise;
     }
 
     /** Compact JSON text, as Jackson writes it; a missing value is "", as JsonNode prints one. */
-    String toJson() {
+    public String toJson() {
         if (this == MISSING) return "";
         return new String(JsonWriter.write(this::write), java.nio.charset.StandardCharsets.UTF_8);
     }

@@ -16,6 +16,8 @@ package lib;
 //SOURCES Source.java DaemonSource.java DaemonStream.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
 //SOURCES Compression.java Platform.java GnuTarFixes.java Output.java
 //SOURCES StoreTar.java Verify.java Ls.java
+//SOURCES registry/Client.java registry/Auth.java registry/Credentials.java registry/CacheLayout.java
+//SOURCES registry/Pull.java registry/Download.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

@@ -122,6 +122,11 @@ public record Platform(String os, String arch, String variant) {
                 + "; choose one with --platform");
     }
 
+    /** The digest of the manifest an index has for the wanted platform (make --platform), or an error naming what it has. */
+    public static String chosen(JsonValue index, String where) {
+        return wanted.choose(entries(index), where).digest();
+    }
+
     /** The entries of an index or manifest list. */
     static List<Entry> entries(JsonValue index) {
         List<Entry> out = new ArrayList<>();
@@ -135,7 +140,7 @@ public record Platform(String os, String arch, String variant) {
     }
 
     /** Whether a manifest (or the descriptor that points at it) is an index or a manifest list. */
-    static boolean isIndex(JsonValue manifest, JsonValue descriptor) {
+    public static boolean isIndex(JsonValue manifest, JsonValue descriptor) {
         String type = manifest.path("mediaType").asText(descriptor.path("mediaType").asText(""));
         return type.endsWith("image.index.v1+json") || type.endsWith("manifest.list.v2+json") || manifest.has("manifests");
     }

@@ -22,7 +22,7 @@ public record Registry(String address) {
     }
 
     /** host, host:port, IPv6 (bare or in brackets, with or without port) into host:port. */
-    static String withPort(String a) {
+    public static String withPort(String a) {
         if (a.startsWith("[")) return a.contains("]:") ? a : a + ":5000";
         long colons = a.chars().filter(c -> c == ':').count();
         if (colons > 1) return "[" + a + "]:5000";

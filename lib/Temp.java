@@ -55,7 +55,7 @@ public final class Temp {
     }
 
     /** Removed on exit unless disowned (or committed). */
-    static void own(Path p) {
+    public static void own(Path p) {
         owned.add(p);
     }
 

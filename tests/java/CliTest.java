@@ -99,7 +99,7 @@ class CliTest {
     @Test
     void helpDoesNotBreakImageNames() {
         Bed.Result r = Bed.images("make", "--help");
-        assertThat(r.out()).contains("k8s.gcr.io/pause:3.1", "oci-archive:PATH[:REF]");
+        assertThat(r.out()).contains("registry.k8s.io/pause:3.9", "oci-archive:PATH[:REF]");
     }
 
     @Test
