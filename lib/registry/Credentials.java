@@ -41,7 +41,8 @@ final class Credentials {
         String xdg = System.getenv("XDG_RUNTIME_DIR");
         if (xdg != null && !xdg.isBlank()) l.add(Path.of(xdg, "containers", "auth.json"));
         String dc = System.getenv("DOCKER_CONFIG");
-        l.add(dc != null && !dc.isBlank() ? Path.of(dc, "config.json") : Path.of(System.getProperty("user.home"), ".docker", "config.json"));
+        String home = System.getenv("HOME") != null ? System.getenv("HOME") : System.getProperty("user.home");
+        l.add(dc != null && !dc.isBlank() ? Path.of(dc, "config.json") : Path.of(home, ".docker", "config.json"));
         return l;
     }
 

@@ -76,7 +76,7 @@ public final class Pull {
 
     /** The config and the layers; schema 1 and foreign layers are refused. */
     static List<Blob> blobs(Client c, String repo, JsonValue j, Manifest m, String where) {
-        if (j.path("schemaVersion").asLong(0) == 1 || m.mediaType().contains("manifest.v1"))
+        if (j.path("schemaVersion").asLong(0) == 1 || m.mediaType().contains("distribution.manifest.v1"))
             throw Fail.die("Unsupported manifest [" + where + "]: schema 1 (re-push the image with a current docker or skopeo)");
         if (!j.path("config").has("digest")) throw Fail.die("Invalid manifest [" + where + "]: no config (" + m.mediaType() + ")");
         List<Blob> out = new ArrayList<>(List.of(blob(c, repo, j.path("config"), where)));
