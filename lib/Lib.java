@@ -17,7 +17,7 @@ package lib;
 //SOURCES Compression.java Platform.java GnuTarFixes.java Output.java
 //SOURCES StoreTar.java Verify.java Ls.java
 //SOURCES registry/Client.java registry/Auth.java registry/Credentials.java registry/CacheLayout.java
-//SOURCES registry/Pull.java registry/Download.java
+//SOURCES registry/Pull.java registry/Download.java registry/Push.java registry/Catalog.java registry/Lreg.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

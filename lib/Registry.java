@@ -1,41 +1,39 @@
 package lib;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.file.Path;
+import lib.registry.Catalog;
+import lib.registry.Push;
 
-/** The local registry: $LOCAL_REGISTRY, else the docker container named `registry`, port 5000. */
+/**
+ * The local registry as today's images.sh finds it: $LOCAL_REGISTRY (host or host:port, IPv6 in
+ * brackets or bare), else the address of the docker container named `registry` (port 80, plain
+ * http, as xcluster runs it), its IPv6 address when it has no IPv4 one.
+ */
 public record Registry(String address) {
     public static Registry local() {
         String env = System.getenv("LOCAL_REGISTRY");
         if (env != null && !env.isBlank()) return new Registry(withPort(env.trim()));
-        String ip = Docker.docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "registry")
-                .fails("Can't get address of the local registry").read().trim();
+        String ip = Docker.docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}",
+                "registry").fails("Can't get address of the local registry").read().trim();
         if (ip.isEmpty()) throw Fail.die("Can't get address of the local registry");
-        return new Registry(withPort(ip));
+        return new Registry(withPort(ip.split("\\s+")[0]));
     }
 
-    /** host, host:port, IPv6 (bare or in brackets, with or without port) into host:port. */
+    /** host, host:port, IPv6 (bare or in brackets, with or without port) as an address: IPv6 in brackets, no port added (80). */
     public static String withPort(String a) {
-        if (a.startsWith("[")) return a.contains("]:") ? a : a + ":5000";
-        long colons = a.chars().filter(c -> c == ':').count();
-        if (colons > 1) return "[" + a + "]:5000";
-        return colons == 1 ? a : a + ":5000";
+        return a.chars().filter(c -> c == ':').count() > 1 && !a.startsWith("[") ? "[" + a + "]" : a;
     }
 
-    /** lreg_ls: each repository, then its tags as compact JSON. */
+    /** lreg_ls: each repository, then its tags as compact JSON (the registry client: pages, auth, IPv6). */
     public void ls(PrintStream out) {
-        for (JsonValue repo : get("/v2/_catalog").path("repositories")) {
-            out.println(repo.asText() + ":");
-            out.println("  " + get("/v2/" + repo.asText() + "/tags/list").path("tags").toJson());
-        }
+        Catalog.ls(address, out);
     }
+
+    /** --via=skopeo for the lreg_* commands: images.sh's own path (skopeo, and docker for uploads). */
+    public static boolean viaSkopeo;
 
     /**
      * The registry's name for an image: REG/IMAGE as given, as images.sh does; with --strip-host
@@ -55,12 +53,21 @@ public record Registry(String address) {
         } catch (UnknownHostException e) {
             throw Fail.die("Unknown host [" + host + "]");
         }
+        if (!viaSkopeo) {
+            if (dryRun("copy docker://" + image + " to docker://" + name(image, true))) return;
+            Push.copy(image, true, name(image, true));
+            return;
+        }
         Skopeo.skopeo("copy", "--dest-tls-verify=false", "docker://" + image, "docker://" + name(image, true))
                 .fails("lreg_cache", image).changes().showStderr().run();
     }
 
     /** lreg_upload: copy an image from the docker daemon into the registry. */
     public void upload(String image, boolean stripHost) {
+        if (!viaSkopeo) {
+            uploadSaved(image, name(image, stripHost));
+            return;
+        }
         Skopeo.copyFromDaemon(image, "docker://" + name(image, stripHost), "--dest-tls-verify=false")
                 .fails("Upload failed [" + image + "]").changes().run();
     }
@@ -72,29 +79,54 @@ public record Registry(String address) {
     }
 
     public void inspect(String image) {
+        if (!viaSkopeo) {
+            Catalog.inspect(address + "/" + image, System.out);
+            return;
+        }
         Skopeo.skopeo("inspect", "--tls-verify=false", "docker://" + address + "/" + image)
                 .fails("lreg_inspect", image).out(Exec.stdout()).run();
     }
 
     public void rm(String image) {
+        if (!viaSkopeo) {
+            if (!dryRun("delete docker://" + address + "/" + image)) Catalog.rm(address + "/" + image);
+            return;
+        }
         Skopeo.skopeo("delete", "--tls-verify=false", "docker://" + address + "/" + image)
                 .fails("lreg_rm", image).changes().run();
     }
 
-    JsonValue get(String path) {
-        URI uri = URI.create("http://" + address + path);
-        if (Exec.verbose) System.err.println("+ GET " + uri);
+    private static boolean dryRun(String what) {
+        if (Exec.dryRun) System.err.println("dry-run: " + what);
+        return Exec.dryRun;
+    }
+
+    /**
+     * lreg_upload without skopeo: the image from `docker save`, each layer as docker keeps it
+     * (uncompressed; skipped when the registry has it), the config, then a docker schema 2 manifest.
+     */
+    void uploadSaved(String image, String target) {
+        if (dryRun("docker save " + image + " | push to docker://" + target)) return;
+        Path tmp = Temp.dir("images-upload");
         try {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) throw Fail.die("Registry error [" + uri + "]: HTTP " + r.statusCode());
-            return JsonValue.parse(r.body());
-        } catch (IOException e) {
-            throw Fail.die("Registry not answering [" + address + "]: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Fail.die("Interrupted");
+            Image img = new DockerArchive(Docker.save(image, tmp), image, "docker save " + image).images(tmp).get(0);
+            Push push = new Push(target, false);
+            StringBuilder layers = new StringBuilder();
+            for (Layer l : img.layers()) {
+                long size = push.blob(l.digest(), l.opener()::open);
+                layers.append(layers.length() > 0 ? "," : "").append("{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar\",\"size\":")
+                        .append(size).append(",\"digest\":\"").append(l.digest()).append("\"}");
+            }
+            Digest config = Digest.of(img.config());
+            push.blob(config, () -> new java.io.ByteArrayInputStream(img.config()));
+            String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":"
+                    + "{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"size\":" + img.config().length + ",\"digest\":\""
+                    + config + "\"},\"layers\":[" + layers + "]}";
+            ImageRef t = ImageRef.parse(target);
+            push.manifest(t.tag() != null ? t.tag() : "latest", "application/vnd.docker.distribution.manifest.v2+json",
+                    manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } finally {
+            Temp.delete(tmp);
         }
     }
 }

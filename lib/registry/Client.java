@@ -79,7 +79,7 @@ public final class Client {
      * registry asks for it; redirects, retries. Any status is returned but 401 after auth.
      */
     public Response send(String method, String path, Map<String, String> headers, String scope, HttpRequest.BodyPublisher body) {
-        URI uri = URI.create(scheme() + "://" + host + path);
+        URI uri = path.startsWith("http://") || path.startsWith("https://") ? URI.create(path) : URI.create(scheme() + "://" + host + path);
         for (int attempt = 1; ; attempt++) {
             Response r = follow(method, uri, headers, scope, body);
             if (r.status() == 401 && auth.challenge(r.header("WWW-Authenticate"), scope)) {
@@ -114,9 +114,9 @@ public final class Client {
 
     /** The request, its redirects followed (credentials only to our own host), broken connections retried. */
     private Response follow(String method, URI uri, Map<String, String> headers, String scope, HttpRequest.BodyPublisher body) {
-        URI at = uri;
+        URI at = uri, base = URI.create(scheme() + "://" + host + "/");
         for (int hops = 0; hops <= 5; hops++) {
-            boolean ours = at.getScheme().equals(uri.getScheme()) && at.getRawAuthority().equals(uri.getRawAuthority());
+            boolean ours = at.getScheme().equals(base.getScheme()) && at.getRawAuthority().equals(base.getRawAuthority());
             HttpRequest.Builder b = HttpRequest.newBuilder(at).timeout(HEADERS)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body);
             headers.forEach(b::header);

@@ -85,6 +85,34 @@ final class Download {
         }
     }
 
+    /** The blob from its registry as a stream of at most its size (lreg_cache: whoever reads it checks the digest). */
+    static InputStream stream(Pull.Blob b) throws IOException {
+        Client.Response r = b.client().get("/v2/" + b.repo() + "/blobs/" + b.digest(), Map.of(), Pull.scope(b.repo(), "pull"));
+        try {
+            Pull.check(r, b.where(), "blob " + b.digest());
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        return new java.io.FilterInputStream(r.body()) {
+            long left = b.size();
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                if (left <= 0) return -1;
+                int n = super.read(buf, off, (int) Math.min(len, left));
+                if (n > 0) left -= n;
+                return n;
+            }
+        };
+    }
+
     /** The registry ignored Range: start again from byte 0. */
     private static final class Restart extends IOException {
         Restart() {
