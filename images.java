@@ -152,6 +152,14 @@ public class images {
         }
     }
 
+    /** --tls-verify of the external registry for lreg_cache and lreg_preload. */
+    public static class SrcTls {
+        @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Verify TLS of the external registry (default true; false: also plain http).")
+        void tls(boolean b) {
+            Registry.srcTlsVerify = b;
+        }
+    }
+
     @Command(mixinStandardHelpOptions = true, name = "lreg_ls", aliases = {"lreg-ls", "docker_lsreg", "docker-lsreg"},
             description = "List the contents of the local registry: each repository and its tags (docker_lsreg is the same).")
     void lregLs(@Mixin Cli.Options o) {
@@ -164,7 +172,7 @@ public class images {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_cache", aliases = "lreg-cache", description = "Copy an external image to the local registry, blob by blob, e.g. docker.io/library/alpine:3.8.")
-    void lregCache(@Mixin Cli.Options o, @Mixin Via v, @Parameters(paramLabel = "EXT_IMAGE", description = "An image in an external registry, with its version.") String image) {
+    void lregCache(@Mixin Cli.Options o, @Mixin Via v, @Mixin SrcTls t, @Parameters(paramLabel = "EXT_IMAGE", description = "An image in an external registry, with its version.") String image) {
         Registry.local().cache(image);
     }
 
@@ -200,7 +208,7 @@ public class images {
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_preload", aliases = "lreg-preload",
             description = "lreg_cache each image lreg_missingimages lists (`:local` tags skipped), `=== IMG` on stderr before each.")
-    int lregPreload(@Mixin Cli.Options o, @Mixin Via v,
+    int lregPreload(@Mixin Cli.Options o, @Mixin Via v, @Mixin SrcTls t,
             @Option(names = "--force", description = "Cache every image, loaded or not.") boolean force,
             @Option(names = "--keep-going", description = "Go on after a failure (exit 1 at the end).") boolean keepGoing,
             @Parameters(paramLabel = "OVL", arity = "0..*", description = "Overlays or folders.") List<String> ovls) {

@@ -35,6 +35,9 @@ public record Registry(String address) {
     /** --via=skopeo for the lreg_* commands: images.sh's own path (skopeo, and docker for uploads). */
     public static boolean viaSkopeo;
 
+    /** lreg_cache --tls-verify: of the external registry (the local one is plain http). */
+    public static boolean srcTlsVerify = true;
+
     /**
      * The registry's name for an image: REG/IMAGE as given, as images.sh does; with --strip-host
      * (and always for a host:port, which is no valid path element) without the registry host.
@@ -55,10 +58,10 @@ public record Registry(String address) {
         }
         if (!viaSkopeo) {
             if (dryRun("copy docker://" + image + " to docker://" + name(image, true))) return;
-            Push.copy(image, true, name(image, true));
+            Push.copy(image, srcTlsVerify, name(image, true));
             return;
         }
-        Skopeo.skopeo("copy", "--dest-tls-verify=false", "docker://" + image, "docker://" + name(image, true))
+        Skopeo.skopeo("copy", "--src-tls-verify=" + srcTlsVerify, "--dest-tls-verify=false", "docker://" + image, "docker://" + name(image, true))
                 .fails("lreg_cache", image).changes().showStderr().run();
     }
 
