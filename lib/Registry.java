@@ -68,7 +68,11 @@ public record Registry(String address) {
     /** lreg_upload: copy an image from the docker daemon into the registry. */
     public void upload(String image, boolean stripHost) {
         if (!viaSkopeo) {
-            uploadSaved(image, name(image, stripHost));
+            try {
+                uploadSaved(image, name(image, stripHost));
+            } catch (Fail f) {
+                throw Fail.die("Upload failed [" + image + "]: " + f.getMessage());
+            }
             return;
         }
         Skopeo.copyFromDaemon(image, "docker://" + name(image, stripHost), "--dest-tls-verify=false")
@@ -77,6 +81,15 @@ public record Registry(String address) {
 
     /** Copies an image file (docker-archive:FILE, oci-archive:FILE) into the registry as NAME, rootless. */
     public void upload(String source, String image, boolean stripHost) {
+        if (!viaSkopeo) {
+            try {
+                if (!dryRun("push " + source + " to docker://" + name(image, stripHost)))
+                    push(tmp -> Source.of(Item.parse(source), tmp, true), name(image, stripHost));
+            } catch (Fail f) {
+                throw Fail.die("Upload failed [" + image + "]: " + f.getMessage());
+            }
+            return;
+        }
         Skopeo.skopeo("copy", "--dest-tls-verify=false", source, "docker://" + name(image, stripHost))
                 .fails("Upload failed [" + image + "]").changes().run();
     }
@@ -104,15 +117,21 @@ public record Registry(String address) {
         return Exec.dryRun;
     }
 
-    /**
-     * lreg_upload without skopeo: the image from `docker save`, each layer as docker keeps it
-     * (uncompressed; skipped when the registry has it), the config, then a docker schema 2 manifest.
-     */
+    /** lreg_upload without skopeo: the image from `docker save`. */
     void uploadSaved(String image, String target) {
         if (dryRun("docker save " + image + " | push to docker://" + target)) return;
+        push(tmp -> new DockerArchive(Docker.save(image, tmp), image, "docker save " + image), target);
+    }
+
+    /**
+     * Pushes the one image of a source: each layer blob as the source has it (skipped when the
+     * registry has it), the config, then its manifest as it is, or for a docker archive (which has
+     * none) a docker schema 2 manifest of its uncompressed layers.
+     */
+    static void push(java.util.function.Function<Path, Source> source, String target) {
         Path tmp = Temp.dir("images-upload");
         try {
-            Image img = new DockerArchive(Docker.save(image, tmp), image, "docker save " + image).images(tmp).get(0);
+            Image img = source.apply(tmp).images(tmp).get(0);
             Push push = new Push(target, false);
             StringBuilder layers = new StringBuilder();
             for (Layer l : img.layers()) {
@@ -122,12 +141,11 @@ public record Registry(String address) {
             }
             Digest config = Digest.of(img.config());
             push.blob(config, () -> new java.io.ByteArrayInputStream(img.config()));
-            String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":"
-                    + "{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"size\":" + img.config().length + ",\"digest\":\""
-                    + config + "\"},\"layers\":[" + layers + "]}";
+            byte[] manifest = img.manifest() != null ? img.manifest() : ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+                    + "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"size\":" + img.config().length + ",\"digest\":\""
+                    + config + "\"},\"layers\":[" + layers + "]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ImageRef t = ImageRef.parse(target);
-            push.manifest(t.tag() != null ? t.tag() : "latest", "application/vnd.docker.distribution.manifest.v2+json",
-                    manifest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            push.manifest(t.tag() != null ? t.tag() : "latest", Push.mediaType(manifest), manifest);
         } finally {
             Temp.delete(tmp);
         }

@@ -2,6 +2,9 @@ package lib.registry;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.StringWriter;
@@ -21,6 +24,11 @@ import lib.JsonValue;
 public final class Catalog {
     private static final Pattern NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
     private static final int PAGE_MAX = 4 << 20;
+
+    /** What Go's json.MarshalIndent(v, "", "    ") writes, as skopeo inspect prints. */
+    private static final DefaultPrettyPrinter GO_INDENT = new DefaultPrettyPrinter(
+            Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+            .withObjectIndenter(new DefaultIndenter("    ", "\n")).withArrayIndenter(new DefaultIndenter("    ", "\n"));
 
     private Catalog() {}
 
@@ -99,7 +107,7 @@ public final class Catalog {
         try {
             JsonValue c = JsonValue.parse(config);
             StringWriter w = new StringWriter();
-            try (JsonGenerator g = new JsonFactory().createGenerator(w).useDefaultPrettyPrinter()) {
+            try (JsonGenerator g = new JsonFactory().createGenerator(w).setPrettyPrinter(GO_INDENT)) {
                 g.writeStartObject();
                 g.writeStringField("Name", r.domain() + "/" + r.path());
                 g.writeStringField("Digest", digest.toString());

@@ -137,7 +137,9 @@ public final class Client {
                 HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
                 return new Response(r.statusCode(), r);
             } catch (IOException e) {
-                if (attempt == ATTEMPTS || e instanceof SSLException) throw Fail.die("Registry not answering [" + host + "]: " + e.getMessage());
+                // a refused connection is tried twice (a registry restarting), a reset or a timeout ATTEMPTS times
+                if (attempt == ATTEMPTS || e instanceof SSLException || e instanceof ConnectException && attempt == 2)
+                    throw Fail.die("Registry not answering [" + host + "]: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
                 say("retry " + method + " " + req.uri() + ": " + e);
                 sleep(retryAfter(null, attempt));
             } catch (InterruptedException e) {

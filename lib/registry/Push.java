@@ -125,10 +125,12 @@ public final class Push {
         push.manifest(t.digest() != null ? t.digest() : t.tag() != null ? t.tag() : "latest", m.mediaType(), m.bytes());
     }
 
-    /** The media type a manifest says it has (docker schema 2 when it says none). */
-    static String mediaType(byte[] manifest) {
+    /** The media type a manifest says it has; without one, OCI when its config is OCI's, else docker schema 2. */
+    public static String mediaType(byte[] manifest) {
         try {
-            return JsonValue.parse(manifest).path("mediaType").asText(Pull.DOCKER_MANIFEST);
+            JsonValue m = JsonValue.parse(manifest);
+            String oci = m.path("config").path("mediaType").asText("").startsWith("application/vnd.oci.") ? Pull.OCI_MANIFEST : Pull.DOCKER_MANIFEST;
+            return m.path("mediaType").asText(oci);
         } catch (IOException e) {
             throw Fail.die("Invalid manifest: " + e.getMessage());
         }

@@ -144,4 +144,29 @@ class LregTest {
         assertThat(ls.out()).contains("test/lreg-plain:\n  [\"1\"]\n");
         assertThat(lreg(Map.of("LOCAL_REGISTRY", at), "lreg_ls").stderr()).contains("ERROR: Unauthorized [" + at + "]");
     }
+
+    /** mkimage --output=...:FILE --upload pushes the file without skopeo; pulled back, it is the file's image. */
+    @Test
+    void mkimageOutputUploadWithoutSkopeo() {
+        for (String transport : List.of("oci-archive", "docker-archive")) {
+            Path x = Bed.tempDir("xtmp");
+            Path file = x.resolve("hello.tar");
+            String name = "example/hello-" + transport + ":1";
+            Bed.Result up = lreg(Map.of("XCLUSTER_TMP", x.toString(), "PATH", System.getenv("PATH"), "SKOPEO", "/nonexistent/skopeo"), "mkimage", "--upload", "--tag=" + name,
+                    "--output=" + transport + ":" + file, MkimageTest.HELLO.toString());
+            assertThat(up.code()).as(up.toString()).isZero();
+            Bed.Result pulled = lreg(Map.of("XCLUSTER_TMP", x.toString()), "make", "--no-pause", "--tls-verify=false", "--tar=" + x.resolve("r.tar"),
+                    "docker://" + local + "/" + name);
+            assertThat(pulled.code()).as(pulled.toString()).isZero();
+            Bed.Result direct = lreg(Map.of("XCLUSTER_TMP", x.toString()), "make", "--no-pause", "--tar=" + x.resolve("f.tar"),
+                    transport + ":" + file + ":" + name);
+            assertThat(direct.code()).as(direct.toString()).isZero();
+            Path fromReg = NativeStorageTest.unpack(x.resolve("r.tar")).resolve("var/lib/containers/storage");
+            Path fromFile = NativeStorageTest.unpack(x.resolve("f.tar")).resolve("var/lib/containers/storage");
+            assertThat(StoreTrees.layers(fromReg)).as(transport).isEqualTo(StoreTrees.layers(fromFile));
+            JsonNode a = StoreTrees.images(fromReg).get(0), b = StoreTrees.images(fromFile).get(0);
+            assertThat(a.path("id")).as(transport).isEqualTo(b.path("id"));
+            if (transport.equals("oci-archive")) assertThat(a.path("digest")).as("the manifest as it is").isEqualTo(b.path("digest"));
+        }
+    }
 }
