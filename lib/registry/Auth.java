@@ -11,7 +11,7 @@ import java.util.*;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lib.Fail;
-import lib.JsonValue;
+import lib.model.JsonValue;
 
 /**
  * Auth as the registry asks for it in its 401's WWW-Authenticate: Basic (the user's

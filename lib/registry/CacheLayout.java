@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.*;
-import lib.Digest;
+import lib.model.Digest;
 import lib.Fail;
-import lib.JsonValue;
-import lib.Temp;
+import lib.model.JsonValue;
+import lib.exec.Temp;
 
 /**
  * The OCI layout that keeps pulled images (make's OCI cache): blobs by digest, each written

@@ -11,10 +11,10 @@ import java.io.StringWriter;
 import java.util.*;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import lib.Digest;
+import lib.model.Digest;
 import lib.Fail;
-import lib.ImageRef;
-import lib.JsonValue;
+import lib.model.ImageRef;
+import lib.model.JsonValue;
 
 /**
  * What a registry holds, read with the registry client: the catalog and tags (following `Link`

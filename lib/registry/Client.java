@@ -15,7 +15,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import lib.Exec;
+import lib.exec.Exec;
 import lib.Fail;
 
 /**
@@ -173,7 +173,7 @@ public final class Client {
     static boolean local(String host) {
         String env = System.getenv("LOCAL_REGISTRY");
         if (env == null || env.isBlank()) return false;
-        return env.trim().equals(host) || lib.Registry.withPort(env.trim()).equals(host);
+        return env.trim().equals(host) || lib.source.Registry.withPort(env.trim()).equals(host);
     }
 
     static void say(String line) {

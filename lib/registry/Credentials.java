@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
-import lib.Exec;
+import lib.exec.Exec;
 import lib.Fail;
-import lib.JsonValue;
+import lib.model.JsonValue;
 
 /**
  * A registry login, found where podman and docker keep them, first file first:

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Map;
-import lib.Digest;
+import lib.model.Digest;
 import lib.Fail;
-import lib.Temp;
+import lib.exec.Temp;
 
 /**
  * One blob into the cache: streamed into a partial file while its SHA-256 is taken, never more

@@ -7,9 +7,9 @@ import java.nio.file.*;
 import java.util.*;
 import java.util.stream.Stream;
 import lib.Fail;
-import lib.ImageRef;
-import lib.Registry;
-import lib.Xcluster;
+import lib.model.ImageRef;
+import lib.source.Registry;
+import lib.exec.Xcluster;
 
 /**
  * Today's images.sh commands around the local registry: the images an overlay names

@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.*;
 import java.util.concurrent.*;
-import lib.Digest;
+import lib.model.Digest;
 import lib.Fail;
-import lib.ImageRef;
-import lib.JsonValue;
-import lib.Platform;
+import lib.model.ImageRef;
+import lib.model.JsonValue;
+import lib.model.Platform;
 
 /**
  * docker://REF pulled into the OCI cache without skopeo: for each reference its manifest (by

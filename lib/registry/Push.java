@@ -7,10 +7,10 @@ import java.net.http.HttpRequest;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.*;
-import lib.Digest;
+import lib.model.Digest;
 import lib.Fail;
-import lib.ImageRef;
-import lib.JsonValue;
+import lib.model.ImageRef;
+import lib.model.JsonValue;
 
 /**
  * Pushing to a registry, as the distribution spec says: a blob the target has already (HEAD) is
