@@ -77,6 +77,19 @@ final class CacheLayout {
         write(dir.resolve("index.json"), out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** index.json without REF: its pull failed. */
+    synchronized void untag(String ref) {
+        if (tagged(ref) == null) return;
+        StringBuilder out = new StringBuilder("{\"schemaVersion\":2,\"manifests\":[");
+        String sep = "";
+        for (JsonValue m : index().path("manifests"))
+            if (!ref.equals(m.path("annotations").path(REF_NAME).asText(null))) {
+                out.append(sep).append(m.toJson());
+                sep = ",";
+            }
+        write(dir.resolve("index.json"), out.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     private JsonValue index() {
         Path p = dir.resolve("index.json");
         if (!Files.isRegularFile(p)) return JsonValue.MISSING;

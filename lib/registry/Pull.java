@@ -39,20 +39,65 @@ public final class Pull {
     /** A reference resolved: its top manifest (what the tag names), the manifests under it, its blobs. */
     record Resolved(String ref, Manifest top, List<Manifest> manifests, List<Blob> blobs) {}
 
-    /** Pulls each full reference (HOST/PATH:TAG or @DIGEST) into the layout at `cache`. */
+    /** Blobs being fetched in this run, by digest: a reader waits for its blob (await) while others still come. */
+    private static final Map<Digest, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
+    private static final ExecutorService POOL = Executors.newFixedThreadPool(CONNECTIONS, r -> {
+        Thread t = new Thread(r, "pull");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Pulls each full reference (HOST/PATH:TAG or @DIGEST) into the layout at `cache`. Returns when
+     * the manifests and configs are there; the layers keep coming over a few connections (each
+     * blob once), so that make writes the first layer while the next ones download: await().
+     * A blob that fails is not kept, and its images are taken out of index.json again.
+     */
     public static void into(Path cache, List<String> refs, boolean tlsVerify) {
         CacheLayout layout = new CacheLayout(cache);
         List<Resolved> all = new ArrayList<>();
         for (String ref : refs) all.add(resolve(ref, tlsVerify));
-        Map<Digest, Blob> missing = new LinkedHashMap<>();
+        Map<Digest, Blob> missing = new LinkedHashMap<>(); // the configs first: small, and needed at once
+        for (Resolved r : all) if (!layout.has(r.blobs().get(0).digest(), r.blobs().get(0).size())) missing.putIfAbsent(r.blobs().get(0).digest(), r.blobs().get(0));
         for (Resolved r : all) for (Blob b : r.blobs()) if (!layout.has(b.digest(), b.size())) missing.putIfAbsent(b.digest(), b);
-        fetch(layout, missing.values());
+        List<String> names = all.stream().map(Resolved::ref).toList();
+        boolean[] failed = {false}; // under the layout's lock: a failed blob untags, and nothing is tagged after
+        for (Blob b : missing.values())
+            inflight.computeIfAbsent(b.digest(), d -> CompletableFuture.runAsync(() -> Download.into(layout, b), POOL)
+                    .whenComplete((v, e) -> {
+                        if (e != null) synchronized (layout) {
+                            failed[0] = true;
+                            names.forEach(layout::untag);
+                        }
+                    }));
+        for (Resolved r : all) await(r.blobs().get(0).digest());
         for (Resolved r : all) {
             boolean cached = r.top().digest().equals(layout.tagged(r.ref()))
                     && r.blobs().stream().noneMatch(b -> missing.containsKey(b.digest()));
             for (Manifest m : r.manifests()) layout.put(m.digest(), m.bytes());
-            layout.tag(r.ref(), r.top().mediaType(), r.top().digest(), r.top().bytes().length);
+            synchronized (layout) {
+                if (!failed[0]) layout.tag(r.ref(), r.top().mediaType(), r.top().digest(), r.top().bytes().length);
+            }
             System.err.println((cached ? "Cached [" : "Pulled [") + r.ref() + "]");
+        }
+        for (Blob b : missing.values()) if (inflight.get(b.digest()).isCompletedExceptionally()) await(b.digest()); // its error now
+    }
+
+    /** Is this blob still being fetched in this run? */
+    public static boolean pending(Digest d) {
+        CompletableFuture<Void> f = inflight.get(d);
+        return f != null && (!f.isDone() || f.isCompletedExceptionally());
+    }
+
+    /** Waits until the blob is there; its error (digest mismatch, ...) when it failed. */
+    public static void await(Digest d) {
+        CompletableFuture<Void> f = inflight.get(d);
+        if (f == null) return;
+        try {
+            f.join();
+        } catch (CompletionException | CancellationException e) {
+            if (e.getCause() instanceof Fail fail) throw fail;
+            throw Fail.die("Pull failed [" + d + "]: " + e.getCause());
         }
     }
 
@@ -138,27 +183,4 @@ public final class Pull {
         }
     }
 
-    /** The blobs over a few connections at once; the first failure is the error (the others are stopped). */
-    static void fetch(CacheLayout layout, Collection<Blob> blobs) {
-        if (blobs.isEmpty()) return;
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(CONNECTIONS, blobs.size()), r -> {
-            Thread t = new Thread(r, "pull");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> jobs = new ArrayList<>();
-            for (Blob b : blobs) jobs.add(pool.submit(() -> Download.into(layout, b)));
-            for (Future<?> f : jobs) f.get();
-        } catch (ExecutionException e) {
-            pool.shutdownNow();
-            if (e.getCause() instanceof Fail f) throw f;
-            throw Fail.die("Pull failed: " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Fail.die("Interrupted");
-        } finally {
-            pool.shutdownNow();
-        }
-    }
 }

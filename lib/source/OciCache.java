@@ -3,6 +3,7 @@ package lib.source;
 import lib.Fail;
 import lib.exec.Exec;
 import lib.exec.Xcluster;
+import lib.model.Digest;
 import lib.model.ImageRef;
 import java.nio.file.*;
 import java.util.*;
@@ -34,6 +35,15 @@ public final class OciCache {
         }
         lib.registry.Pull.into(dir(), refs, tlsVerify);
         pulled.addAll(refs);
+    }
+
+    /** A blob of a docker:// item still being fetched (make writes the layers before it while it comes). */
+    static boolean pending(Digest d) {
+        return lib.registry.Pull.pending(d);
+    }
+
+    static void await(Digest d) {
+        lib.registry.Pull.await(d);
     }
 
     private static String full(String dockerRef) {
