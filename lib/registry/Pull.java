@@ -1,11 +1,7 @@
 package lib.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.*;
 import java.util.concurrent.*;
 import lib.model.Digest;
@@ -76,9 +72,10 @@ public final class Pull {
                     && r.blobs().stream().noneMatch(b -> missing.containsKey(b.digest()));
             for (Manifest m : r.manifests()) layout.put(m.digest(), m.bytes());
             synchronized (layout) {
-                if (!failed[0]) layout.tag(r.ref(), r.top().mediaType(), r.top().digest(), r.top().bytes().length);
+                if (failed[0]) break;
+                layout.tag(r.ref(), r.top().mediaType(), r.top().digest(), r.top().bytes().length);
             }
-            System.err.println((cached ? "Cached [" : "Pulled [") + r.ref() + "]");
+            System.err.println((cached ? "Cached [" : "Pulled [") + r.ref() + "]"); // Pulled: its layers may still be coming
         }
         for (Blob b : missing.values()) if (inflight.get(b.digest()).isCompletedExceptionally()) await(b.digest()); // its error now
     }
