@@ -62,6 +62,7 @@ public final class Pull {
             inflight.computeIfAbsent(b.digest(), d -> CompletableFuture.runAsync(() -> Download.into(layout, b), POOL)
                     .whenComplete((v, e) -> {
                         if (e != null) synchronized (layout) {
+                            failure.compareAndSet(null, e.getCause() instanceof Fail f ? f : Fail.die("Pull failed [" + d + "]: " + e));
                             failed[0] = true;
                             names.forEach(layout::untag);
                         }
@@ -78,6 +79,15 @@ public final class Pull {
             System.err.println((cached ? "Cached [" : "Pulled [") + r.ref() + "]"); // Pulled: its layers may still be coming
         }
         for (Blob b : missing.values()) if (inflight.get(b.digest()).isCompletedExceptionally()) await(b.digest()); // its error now
+    }
+
+    /** The first blob that failed in this run (its images are no longer in the cache's index). */
+    private static final java.util.concurrent.atomic.AtomicReference<Fail> failure = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** Throws the error of a blob that failed in this run, if one did: that is why an image is missing. */
+    public static void rethrowFailure() {
+        Fail f = failure.get();
+        if (f != null) throw f;
     }
 
     /** Is this blob still being fetched in this run? */

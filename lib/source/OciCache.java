@@ -4,6 +4,7 @@ import lib.Fail;
 import lib.exec.Exec;
 import lib.exec.Xcluster;
 import lib.model.Digest;
+import lib.model.Image;
 import lib.model.ImageRef;
 import java.nio.file.*;
 import java.util.*;
@@ -54,6 +55,21 @@ public final class OciCache {
     public static Source fetch(String dockerRef, boolean tlsVerify) {
         String ref = full(dockerRef);
         pull(List.of(Item.parse("docker://" + dockerRef)), tlsVerify);
-        return OciLayout.dir(dir(), ref, "oci:" + dir() + ":" + ref);
+        Source layout = OciLayout.dir(dir(), ref, "oci:" + dir() + ":" + ref);
+        return new Source() { // an image missing from the cache because a blob failed: that blob's error
+            public java.util.List<Image> images(Path tmp) {
+                try {
+                    return layout.images(tmp);
+                } catch (Fail f) {
+                    lib.registry.Pull.rethrowFailure();
+                    throw f;
+                }
+            }
+
+            @Override
+            public String toString() {
+                return layout.toString();
+            }
+        };
     }
 }
