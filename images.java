@@ -176,26 +176,84 @@ public class images {
         Docker.flush(really);
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "lreg_ls", aliases = "lreg-ls", description = "List the contents of the local registry.")
+    /** --via for the lreg_* commands. */
+    public static class Via {
+        @Option(names = "--via", paramLabel = "native|skopeo", description = "native (default): the toolkit's registry client, no skopeo or docker; skopeo: images.sh's own way.")
+        void via(String v) {
+            if (!v.equals("native") && !v.equals("skopeo")) throw Fail.usage("Invalid --via [" + v + "]: native or skopeo");
+            Registry.viaSkopeo = v.equals("skopeo");
+        }
+    }
+
+    /** --tls-verify of the external registry for lreg_cache and lreg_preload. */
+    public static class SrcTls {
+        @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Verify TLS of the external registry (default true; false: also plain http).")
+        void tls(boolean b) {
+            Registry.srcTlsVerify = b;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "lreg_ls", aliases = {"lreg-ls", "docker_lsreg", "docker-lsreg"},
+            description = "List the contents of the local registry: each repository and its tags (docker_lsreg is the same).")
     void lregLs(@Mixin Cli.Options o) {
         Registry.local().ls(System.out);
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "lreg_cache", aliases = "lreg-cache", description = "Copy an external image to the local registry, e.g. docker.io/library/alpine:3.8.")
-    void lregCache(@Mixin Cli.Options o, @Parameters(paramLabel = "EXT_IMAGE", description = "An image in an external registry, with its version.") String image) {
+    @Command(mixinStandardHelpOptions = true, name = "lreg_ip", aliases = "lreg-ip", description = "Print the address of the local registry: $LOCAL_REGISTRY, else the docker container `registry` (IPv6 in brackets).")
+    void lregIp(@Mixin Cli.Options o) {
+        System.out.println(Registry.local().address());
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "lreg_cache", aliases = "lreg-cache", description = "Copy an external image to the local registry, blob by blob, e.g. docker.io/library/alpine:3.8.")
+    void lregCache(@Mixin Cli.Options o, @Mixin Via v, @Mixin SrcTls t, @Parameters(paramLabel = "EXT_IMAGE", description = "An image in an external registry, with its version.") String image) {
         Registry.local().cache(image);
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "lreg_upload", aliases = "lreg-upload", description = "Upload an image from the docker daemon to the local registry.")
-    void lregUpload(@Mixin Cli.Options o,
+    @Command(mixinStandardHelpOptions = true, name = "lreg_upload", aliases = "lreg-upload", description = "Upload an image from the docker daemon to the local registry (blobs it has are skipped).")
+    void lregUpload(@Mixin Cli.Options o, @Mixin Via v,
             @Option(names = "--strip-host", description = "Drop the registry host of the name in the local registry.") boolean stripHost,
             @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
         Registry.local().upload(image, stripHost);
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "lreg_inspect", aliases = "lreg-inspect", description = "Inspect an image in the local registry (skopeo inspect).")
-    void lregInspect(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
+    @Command(mixinStandardHelpOptions = true, name = "lreg_inspect", aliases = "lreg-inspect", description = "Inspect an image in the local registry (as skopeo inspect).")
+    void lregInspect(@Mixin Cli.Options o, @Mixin Via v, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
         Registry.local().inspect(image);
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "lreg_isloaded", aliases = "lreg-isloaded", description = "Exit 0 if the local registry has IMAGE (its host part stripped; tag latest if none), else 1.")
+    int lregIsloaded(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE[:TAG]", description = "An image.") String image) {
+        return lib.registry.Lreg.isLoaded(Registry.local(), image) ? 0 : 1;
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "getimages", description = "Print the images an overlay uses: the sorted, unique `image:` values of its *.yaml files.")
+    void getimages(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL|DIR", description = "An overlay name or a folder.") String ovl) {
+        lib.registry.Lreg.images(ovl).forEach(System.out::println);
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "lreg_missingimages", aliases = "lreg-missingimages",
+            description = "Print the images (the pause image, and those of the overlays) the local registry lacks, fully qualified; exit 1 when any.")
+    int lregMissingimages(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL", arity = "0..*", description = "Overlays or folders.") List<String> ovls) {
+        List<String> missing = lib.registry.Lreg.missing(Registry.local(), make.PAUSE, ovls == null ? List.of() : ovls);
+        missing.forEach(System.out::println);
+        return missing.isEmpty() ? 0 : 1;
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "lreg_preload", aliases = "lreg-preload",
+            description = "lreg_cache each image lreg_missingimages lists (`:local` tags skipped), `=== IMG` on stderr before each.")
+    int lregPreload(@Mixin Cli.Options o, @Mixin Via v, @Mixin SrcTls t,
+            @Option(names = "--force", description = "Cache every image, loaded or not.") boolean force,
+            @Option(names = "--keep-going", description = "Go on after a failure (exit 1 at the end).") boolean keepGoing,
+            @Parameters(paramLabel = "OVL", arity = "0..*", description = "Overlays or folders.") List<String> ovls) {
+        return lib.registry.Lreg.preload(Registry.local(), make.PAUSE, ovls == null ? List.of() : ovls, force, keepGoing, System.err) == 0 ? 0 : 1;
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "docker_save", aliases = "docker-save", description = "docker save each IMAGE under its full name, all in one tar.")
+    void dockerSave(@Mixin Cli.Options o, @Option(names = "--output", required = true, paramLabel = "FILE", description = "The tar to write.") String output,
+            @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "Images in the docker daemon.") List<String> images) {
+        List<String> argv = new ArrayList<>(List.of("save", "-o", output));
+        for (String i : images) argv.add(lib.registry.Lreg.qualified(i));
+        Docker.docker(argv.toArray(String[]::new)).fails("docker save failed [" + String.join(" ", images) + "]").changes().run();
     }
 
     @Command(mixinStandardHelpOptions = true, name = "ls", description = "List the images in an images tar (FILE, or - for stdin): names, short id, size, layers and how many are shared. Any user, nothing unpacked.")
@@ -221,7 +279,7 @@ public class images {
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_rm", aliases = "lreg-rm", description = "Remove an image from the local registry.")
-    void lregRm(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
+    void lregRm(@Mixin Cli.Options o, @Mixin Via v, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
         Registry.local().rm(image);
     }
 }

@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
                         + " OVL (its image/ folder), OVL/SUBDIR, or a folder path.",
                 "An overlay with a Dockerfile needs its tag: OVL=NAME:TAG."})
 public class make implements Callable<Integer> {
-    static final String PAUSE = "k8s.gcr.io/pause:3.1";
+    static final String PAUSE = "registry.k8s.io/pause:3.9"; // as xcluster's crio overlay uses it
 
     @Mixin Cli.Options options;
 
@@ -213,6 +213,7 @@ public class make implements Callable<Integer> {
     static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.cache.Cache cache) {
         Path tmp = Temp.dir("images-make");
         try {
+            OciCache.pull(items, tlsVerify); // every docker:// item at once
             List<Source> sources = new ArrayList<>();
             for (Item item : items) {
                 Progress.say("Adding [" + item + "]");

@@ -91,6 +91,12 @@ public final class JsonValue implements Iterable<JsonValue> {
         return value instanceof Map<?, ?> m && m.get(key) instanceof JsonValue v ? v : MISSING;
     }
 
+    /** The members of an object, in order (empty for anything else). */
+    @SuppressWarnings("unchecked")
+    public Map<String, JsonValue> fields() {
+        return value instanceof Map<?, ?> m ? Collections.unmodifiableMap((Map<String, JsonValue>) m) : Map.of();
+    }
+
     /** The element of an array, or a missing value. */
     public JsonValue get(int i) {
         return value instanceof List<?> l && i >= 0 && i < l.size() ? (JsonValue) l.get(i) : MISSING;

@@ -123,6 +123,11 @@ public record Platform(String os, String arch, String variant) {
                 + "; choose one with --platform");
     }
 
+    /** The digest of the manifest an index has for the wanted platform (make --platform), or an error naming what it has. */
+    public static String chosen(JsonValue index, String where) {
+        return wanted.choose(entries(index), where).digest();
+    }
+
     /** The entries of an index or manifest list. */
     public static List<Entry> entries(JsonValue index) {
         List<Entry> out = new ArrayList<>();

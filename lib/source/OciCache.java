@@ -1,39 +1,75 @@
 package lib.source;
 
 import lib.Fail;
-import lib.exec.Skopeo;
+import lib.exec.Exec;
 import lib.exec.Xcluster;
+import lib.model.Digest;
+import lib.model.Image;
 import lib.model.ImageRef;
-import java.io.IOException;
 import java.nio.file.*;
+import java.util.*;
 
 /**
- * Registry images kept in an OCI layout under $XCLUSTER_TMP, fetched rootless with
- * `skopeo copy docker://REF oci:CACHE:REF`; an image already there is not fetched again.
+ * Registry images kept in an OCI layout under $XCLUSTER_TMP, pulled with the toolkit's own
+ * registry client (lib/registry): blobs by digest, a tag revalidated against the registry on
+ * each run (only missing blobs are fetched), all of make's docker:// items at once (pull()).
  */
 public final class OciCache {
     private OciCache() {}
+
+    /** References pulled in this run: read from the cache without asking the registry again. */
+    private static final Set<String> pulled = new HashSet<>();
 
     public static Path dir() {
         return Xcluster.tmp().resolve("oci-cache");
     }
 
+    /** The docker:// items' images, all at once (blobs fetched in parallel, each shared blob once). */
+    public static void pull(List<Item> items, boolean tlsVerify) {
+        List<String> refs = new ArrayList<>();
+        for (Item i : items)
+            if (i.medium() == Item.Medium.REGISTRY && !refs.contains(full(i.ref())) && !pulled.contains(full(i.ref()))) refs.add(full(i.ref()));
+        if (refs.isEmpty()) return;
+        if (Exec.dryRun) {
+            System.err.println("dry-run: pull " + String.join(" ", refs) + " into " + dir());
+            return;
+        }
+        lib.registry.Pull.into(dir(), refs, tlsVerify);
+        pulled.addAll(refs);
+    }
+
+    /** A blob of a docker:// item still being fetched (make writes the layers before it while it comes). */
+    static boolean pending(Digest d) {
+        return lib.registry.Pull.pending(d);
+    }
+
+    static void await(Digest d) {
+        lib.registry.Pull.await(d);
+    }
+
+    private static String full(String dockerRef) {
+        return ImageRef.versioned(dockerRef).full();
+    }
+
     /** A registry image (REF, as in docker://REF) into the cache; returns the layout source to read it from. */
     public static Source fetch(String dockerRef, boolean tlsVerify) {
-        String ref = ImageRef.versioned(dockerRef).full();
-        Path cache = dir();
-        String source = "oci:" + cache + ":" + ref;
-        if (OciLayout.has(cache, ref)) {
-            System.err.println("Cached [" + ref + "]");
-            return OciLayout.dir(cache, ref, source);
-        }
-        try {
-            Files.createDirectories(cache);
-        } catch (IOException e) {
-            throw Fail.die("Can't create folder [" + cache + "]: " + e.getMessage());
-        }
-        Skopeo.skopeo("copy", "--src-tls-verify=" + tlsVerify, "docker://" + ref, source)
-                .fails("Fetch failed [docker://" + dockerRef + "]").changes().run();
-        return OciLayout.dir(cache, ref, source);
+        String ref = full(dockerRef);
+        pull(List.of(Item.parse("docker://" + dockerRef)), tlsVerify);
+        Source layout = OciLayout.dir(dir(), ref, "oci:" + dir() + ":" + ref);
+        return new Source() { // an image missing from the cache because a blob failed: that blob's error
+            public java.util.List<Image> images(Path tmp) {
+                try {
+                    return layout.images(tmp);
+                } catch (Fail f) {
+                    lib.registry.Pull.rethrowFailure();
+                    throw f;
+                }
+            }
+
+            @Override
+            public String toString() {
+                return layout.toString();
+            }
+        };
     }
 }

@@ -142,6 +142,11 @@ final class OciLayout implements Source {
         }
 
         public Opener opener(Digest digest) {
+            if (OciCache.pending(digest)) // a registry blob still coming: wait for it when it is read
+                return () -> {
+                    OciCache.await(digest);
+                    return Files.newInputStream(path(digest.blobPath(), "layer"));
+                };
             Path p = path(digest.blobPath(), "layer");
             return () -> Files.newInputStream(p);
         }

@@ -3,44 +3,48 @@ package lib.source;
 import lib.Fail;
 import lib.exec.Exec;
 import lib.exec.Skopeo;
+import lib.exec.Temp;
+import lib.model.Digest;
+import lib.model.Image;
 import lib.model.ImageRef;
-import lib.model.JsonValue;
-import java.io.IOException;
+import lib.model.Layer;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.file.Path;
+import lib.registry.Catalog;
+import lib.registry.Push;
 
-/** The local registry: $LOCAL_REGISTRY, else the docker container named `registry`, port 5000. */
+/**
+ * The local registry as today's images.sh finds it: $LOCAL_REGISTRY (host or host:port, IPv6 in
+ * brackets or bare), else the address of the docker container named `registry` (port 80, plain
+ * http, as xcluster runs it), its IPv6 address when it has no IPv4 one.
+ */
 public record Registry(String address) {
     public static Registry local() {
         String env = System.getenv("LOCAL_REGISTRY");
         if (env != null && !env.isBlank()) return new Registry(withPort(env.trim()));
-        String ip = Docker.docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "registry")
-                .fails("Can't get address of the local registry").read().trim();
+        String ip = Docker.docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}",
+                "registry").fails("Can't get address of the local registry").read().trim();
         if (ip.isEmpty()) throw Fail.die("Can't get address of the local registry");
-        return new Registry(withPort(ip));
+        return new Registry(withPort(ip.split("\\s+")[0]));
     }
 
-    /** host, host:port, IPv6 (bare or in brackets, with or without port) into host:port. */
-    static String withPort(String a) {
-        if (a.startsWith("[")) return a.contains("]:") ? a : a + ":5000";
-        long colons = a.chars().filter(c -> c == ':').count();
-        if (colons > 1) return "[" + a + "]:5000";
-        return colons == 1 ? a : a + ":5000";
+    /** host, host:port, IPv6 (bare or in brackets, with or without port) as an address: IPv6 in brackets, no port added (80). */
+    public static String withPort(String a) {
+        return a.chars().filter(c -> c == ':').count() > 1 && !a.startsWith("[") ? "[" + a + "]" : a;
     }
 
-    /** lreg_ls: each repository, then its tags as compact JSON. */
+    /** lreg_ls: each repository, then its tags as compact JSON (the registry client: pages, auth, IPv6). */
     public void ls(PrintStream out) {
-        for (JsonValue repo : get("/v2/_catalog").path("repositories")) {
-            out.println(repo.asText() + ":");
-            out.println("  " + get("/v2/" + repo.asText() + "/tags/list").path("tags").toJson());
-        }
+        Catalog.ls(address, out);
     }
+
+    /** --via=skopeo for the lreg_* commands: images.sh's own path (skopeo, and docker for uploads). */
+    public static boolean viaSkopeo;
+
+    /** lreg_cache --tls-verify: of the external registry (the local one is plain http). */
+    public static boolean srcTlsVerify = true;
 
     /**
      * The registry's name for an image: REG/IMAGE as given, as images.sh does; with --strip-host
@@ -60,46 +64,98 @@ public record Registry(String address) {
         } catch (UnknownHostException e) {
             throw Fail.die("Unknown host [" + host + "]");
         }
-        Skopeo.skopeo("copy", "--dest-tls-verify=false", "docker://" + image, "docker://" + name(image, true))
+        if (!viaSkopeo) {
+            if (dryRun("copy docker://" + image + " to docker://" + name(image, true))) return;
+            Push.copy(image, srcTlsVerify, name(image, true));
+            return;
+        }
+        Skopeo.skopeo("copy", "--src-tls-verify=" + srcTlsVerify, "--dest-tls-verify=false", "docker://" + image, "docker://" + name(image, true))
                 .fails("lreg_cache", image).changes().showStderr().run();
     }
 
     /** lreg_upload: copy an image from the docker daemon into the registry. */
     public void upload(String image, boolean stripHost) {
+        if (!viaSkopeo) {
+            try {
+                uploadSaved(image, name(image, stripHost));
+            } catch (Fail f) {
+                throw Fail.die("Upload failed [" + image + "]: " + f.getMessage());
+            }
+            return;
+        }
         Skopeo.copyFromDaemon(image, "docker://" + name(image, stripHost), "--dest-tls-verify=false")
                 .fails("Upload failed [" + image + "]").changes().run();
     }
 
     /** Copies an image file (docker-archive:FILE, oci-archive:FILE) into the registry as NAME, rootless. */
     public void upload(String source, String image, boolean stripHost) {
+        if (!viaSkopeo) {
+            try {
+                if (!dryRun("push " + source + " to docker://" + name(image, stripHost)))
+                    push(tmp -> Source.of(Item.parse(source), tmp, true), name(image, stripHost));
+            } catch (Fail f) {
+                throw Fail.die("Upload failed [" + image + "]: " + f.getMessage());
+            }
+            return;
+        }
         Skopeo.skopeo("copy", "--dest-tls-verify=false", source, "docker://" + name(image, stripHost))
                 .fails("Upload failed [" + image + "]").changes().run();
     }
 
     public void inspect(String image) {
+        if (!viaSkopeo) {
+            Catalog.inspect(address + "/" + image, System.out);
+            return;
+        }
         Skopeo.skopeo("inspect", "--tls-verify=false", "docker://" + address + "/" + image)
                 .fails("lreg_inspect", image).out(Exec.stdout()).run();
     }
 
     public void rm(String image) {
+        if (!viaSkopeo) {
+            if (!dryRun("delete docker://" + address + "/" + image)) Catalog.rm(address + "/" + image);
+            return;
+        }
         Skopeo.skopeo("delete", "--tls-verify=false", "docker://" + address + "/" + image)
                 .fails("lreg_rm", image).changes().run();
     }
 
-    JsonValue get(String path) {
-        URI uri = URI.create("http://" + address + path);
-        if (Exec.verbose) System.err.println("+ GET " + uri);
+    private static boolean dryRun(String what) {
+        if (Exec.dryRun) System.err.println("dry-run: " + what);
+        return Exec.dryRun;
+    }
+
+    /** lreg_upload without skopeo: the image from `docker save`. */
+    void uploadSaved(String image, String target) {
+        if (dryRun("docker save " + image + " | push to docker://" + target)) return;
+        push(tmp -> new DockerArchive(Docker.save(image, tmp), image, "docker save " + image), target);
+    }
+
+    /**
+     * Pushes the one image of a source: each layer blob as the source has it (skipped when the
+     * registry has it), the config, then its manifest as it is, or for a docker archive (which has
+     * none) a docker schema 2 manifest of its uncompressed layers.
+     */
+    static void push(java.util.function.Function<Path, Source> source, String target) {
+        Path tmp = Temp.dir("images-upload");
         try {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) throw Fail.die("Registry error [" + uri + "]: HTTP " + r.statusCode());
-            return JsonValue.parse(r.body());
-        } catch (IOException e) {
-            throw Fail.die("Registry not answering [" + address + "]: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Fail.die("Interrupted");
+            Image img = source.apply(tmp).images(tmp).get(0);
+            Push push = new Push(target, false);
+            StringBuilder layers = new StringBuilder();
+            for (Layer l : img.layers()) {
+                long size = push.blob(l.digest(), l.opener()::open);
+                layers.append(layers.length() > 0 ? "," : "").append("{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar\",\"size\":")
+                        .append(size).append(",\"digest\":\"").append(l.digest()).append("\"}");
+            }
+            Digest config = Digest.of(img.config());
+            push.blob(config, () -> new java.io.ByteArrayInputStream(img.config()));
+            byte[] manifest = img.manifest() != null ? img.manifest() : ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+                    + "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"size\":" + img.config().length + ",\"digest\":\""
+                    + config + "\"},\"layers\":[" + layers + "]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ImageRef t = ImageRef.parse(target);
+            push.manifest(t.tag() != null ? t.tag() : "latest", Push.mediaType(manifest), manifest);
+        } finally {
+            Temp.delete(tmp);
         }
     }
 }

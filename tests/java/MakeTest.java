@@ -24,13 +24,13 @@ class MakeTest {
         Bed.requireTools("skopeo", "podman", "tar");
         TestImages.multi("test/multi:1");
         TestImages.plain("test/plain:1", "plain-says-hi");
-        TestImages.load("k8s.gcr.io/pause:3.1", List.of("/bin/sh", "-c", "echo pause"), List.of(new TestImages.Layer().busybox().bytes()));
+        TestImages.load("registry.k8s.io/pause:3.9", List.of("/bin/sh", "-c", "echo pause"), List.of(new TestImages.Layer().busybox().bytes()));
         tar = Bed.tempDir("make").resolve("out/images.tar");
         Bed.Result r = make(Map.of("XCLUSTER_OVLPATH", EXAMPLES.toString()), "--tar=" + tar,
                 "test/multi:1", "test/plain:1", "hello=example/hello:1", "legacy");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.stdout()).isEmpty();
-        assertThat(r.stderr()).contains("Adding [k8s.gcr.io/pause:3.1]", "Adding [test/multi:1]", "Adding [example/hello:1]",
+        assertThat(r.stderr()).contains("Adding [registry.k8s.io/pause:3.9]", "Adding [test/multi:1]", "Adding [example/hello:1]",
                 "Adding [example/legacy:0.1]");
         tree = unpack(tar);
     }
@@ -89,7 +89,7 @@ class MakeTest {
     void podmanListsEveryImageUnderItsName() {
         Bed.Result r = podman(tree, "images", "--format", "{{.Repository}}:{{.Tag}}");
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(r.out().split("\n")).containsExactlyInAnyOrder("k8s.gcr.io/pause:3.1", "docker.io/test/multi:1",
+        assertThat(r.out().split("\n")).containsExactlyInAnyOrder("registry.k8s.io/pause:3.9", "docker.io/test/multi:1",
                 "docker.io/test/plain:1", "docker.io/example/hello:1", "docker.io/example/legacy:0.1");
         for (String img : List.of("test/multi:1", "example/hello:1")) {
             String id = Bed.docker("image", "inspect", "-f", "{{.Id}}", img).replace("sha256:", "");
@@ -100,7 +100,7 @@ class MakeTest {
 
     @Test
     void everyImageRunsWithTheRightOutput() {
-        assertThat(podmanRun(tree, "k8s.gcr.io/pause:3.1")).isEqualTo("pause\n");
+        assertThat(podmanRun(tree, "registry.k8s.io/pause:3.9")).isEqualTo("pause\n");
         assertThat(podmanRun(tree, "test/plain:1")).isEqualTo("plain-says-hi\n");
         assertThat(podmanRun(tree, "example/hello:1")).isEqualTo("Hello from xcluster\n");
         assertThat(podmanRun(tree, "example/legacy:0.1")).isEqualTo("Hello from the old way, xcluster\n");

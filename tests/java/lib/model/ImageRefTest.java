@@ -1,6 +1,7 @@
 package lib.model;
 
 import lib.Fail;
+import lib.source.Item;
 import static org.assertj.core.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,31 @@ class ImageRefTest {
         assertThat(both).isEqualTo(new ImageRef("test:5000", "repo", "tag", D64));
         assertThat(both.version()).isEqualTo(":tag@" + D64);
         assertThat(ImageRef.parse("busybox@" + D64).familiar()).isEqualTo("busybox@" + D64);
+    }
+
+    /** IPv6 registries: the address in brackets, with or without a port (skopeo 1.9 refuses them, containers/image issue 1004). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            [::1]:5057/x:1                 | [::1]:5057        | x     | 1
+            [::1]/x:1                      | [::1]             | x     | 1
+            [fd00::2]:80/a/b:v1.2          | [fd00::2]:80      | a/b   | v1.2
+            [FD00:0:0::A]:5000/lib/img:2   | [FD00:0:0::A]:5000 | lib/img | 2
+            """)
+    void ipv6Registries(String ref, String domain, String path, String tag) {
+        ImageRef r = ImageRef.versioned(ref);
+        assertThat(r).isEqualTo(new ImageRef(domain, path, tag, null));
+        assertThat(r.full()).isEqualTo(ref);
+        assertThat(r.withoutHost()).isEqualTo(path + ":" + tag);
+        Item item = Item.parse("docker://" + ref);
+        assertThat(item.medium()).isEqualTo(Item.Medium.REGISTRY);
+        assertThat(item.ref()).isEqualTo(ref);
+        assertThat(ImageRef.parse("[::1]:5057/x@" + D64).digest()).isEqualTo(D64);
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource({"::1:5057/x:1", "[::1:5057/x:1", "::1]:5057/x:1", "[::1]:/x:1", "[::1]x/y:1", "[]:5000/x:1", "[::g]:5000/x:1", "[::1]:5000"})
+    void brokenIpv6References(String ref) {
+        assertThatThrownBy(() -> ImageRef.parse(ref)).isInstanceOf(Fail.class).hasMessage("Invalid image reference [" + ref + "]");
     }
 
     static List<String> invalid() {

@@ -1,0 +1,109 @@
+package lib.registry;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.*;
+import java.util.*;
+import java.util.stream.Stream;
+import lib.Fail;
+import lib.model.ImageRef;
+import lib.source.Registry;
+import lib.exec.Xcluster;
+
+/**
+ * Today's images.sh commands around the local registry: the images an overlay names
+ * (getimages), whether the registry has one (lreg_isloaded), which are missing
+ * (lreg_missingimages) and copying them in (lreg_preload).
+ */
+public final class Lreg {
+    private Lreg() {}
+
+    /** getimages OVL|DIR: the sorted, unique `image:` values of the *.yaml files under it, quotes removed. */
+    public static List<String> images(String ovl) {
+        Path d = Files.isDirectory(Path.of(ovl)) ? Path.of(ovl) : Xcluster.ovld(ovl);
+        SortedSet<String> out = new TreeSet<>();
+        try (Stream<Path> walk = Files.walk(d)) {
+            for (Path f : walk.filter(p -> p.toString().endsWith(".yaml") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                if (Files.size(f) > 64 << 20) throw Fail.die("Too large [" + f + "]");
+                for (String line : new String(Files.readAllBytes(f), StandardCharsets.UTF_8).split("\n")) {
+                    int i = line.indexOf(" image:");
+                    if (i < 0) continue;
+                    String v = line.substring(line.lastIndexOf("image:") + 6).replaceAll("[\"']", "").trim();
+                    if (!v.isEmpty()) out.add(v);
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw Fail.die("Can't read [" + d + "]: " + e.getMessage());
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** lreg_isloaded: the tag is in the local registry (the host part stripped, `latest` when no tag). */
+    public static boolean isLoaded(Registry reg, String image) {
+        String img = image.replaceAll("[\"']", "");
+        int slash = img.lastIndexOf('/'), colon = img.lastIndexOf(':');
+        String name = colon > slash ? img.substring(0, colon) : img, tag = colon > slash ? img.substring(colon + 1) : "latest";
+        int first = name.indexOf('/');
+        if (first > 0 && name.substring(0, first).matches(".*[.:].*|localhost")) name = name.substring(first + 1);
+        // as images.sh asks (NAME as given) and as lreg_cache stores it (docker.io's library/ added)
+        for (String n : new LinkedHashSet<>(List.of(name, normalized(name)))) {
+            try {
+                if (Catalog.pages(Client.of(reg.address(), false), "/v2/" + n + "/tags/list", "tags", Pull.scope(n, "pull")).contains(tag))
+                    return true;
+            } catch (Fail f) {
+                // not there (404), or not a valid name
+            }
+        }
+        return false;
+    }
+
+    private static String normalized(String name) {
+        try {
+            return ImageRef.parse(name).path();
+        } catch (Fail f) {
+            return name;
+        }
+    }
+
+    /** As lreg_missingimages prints it: `:latest` added, `docker.io/` when the part before the tag has no dot. */
+    public static String qualified(String image) {
+        String fq = image.contains(":") ? image : image + ":latest";
+        return fq.split(":", 2)[0].contains(".") ? fq : "docker.io/" + fq;
+    }
+
+    /** lreg_missingimages: the pause image and each image of the overlays that the registry lacks, fully qualified. */
+    public static List<String> missing(Registry reg, String pause, List<String> ovls) {
+        List<String> all = new ArrayList<>(List.of(pause));
+        for (String o : ovls) all.addAll(images(o));
+        List<String> out = new ArrayList<>();
+        for (String i : new LinkedHashSet<>(all)) if (!isLoaded(reg, i)) out.add(qualified(i));
+        return out;
+    }
+
+    /**
+     * lreg_preload: lreg_cache each missing image (each one with --force), `:local` tags skipped,
+     * `=== IMG` before each; stops at the first failure unless keepGoing. Returns the failures.
+     */
+    public static int preload(Registry reg, String pause, List<String> ovls, boolean force, boolean keepGoing, PrintStream log) {
+        List<String> todo = new ArrayList<>();
+        if (force) {
+            List<String> all = new ArrayList<>(List.of(pause));
+            for (String o : ovls) all.addAll(images(o));
+            new LinkedHashSet<>(all).forEach(i -> todo.add(qualified(i)));
+        } else todo.addAll(missing(reg, pause, ovls));
+        int failed = 0;
+        for (String i : todo) {
+            if (i.endsWith(":local")) continue;
+            log.println("=== " + i);
+            try {
+                reg.cache(i);
+            } catch (Fail f) {
+                if (!keepGoing) throw f;
+                System.err.println("ERROR: " + f.getMessage());
+                failed++;
+            }
+        }
+        return failed;
+    }
+}
