@@ -59,6 +59,13 @@ public class make implements Callable<Integer> {
     @Option(names = "--verify", description = "Check the tar as `images verify` does before it is put in place (not with --tar=-).")
     boolean verify;
 
+    @Option(names = "--plain", description = {"Only the storage tree, as skopeo writes it, for consumers that unpack with",
+            "GNU tar --xattrs -xpf: no VM boot script, no whiteouts for opaque folders, no pinned drop-in (--via=native)."})
+    boolean plain;
+
+    @Option(names = "--no-pin", description = "No CRI-O drop-in (" + lib.output.VmBoot.PINNED + ") pinning the images.")
+    boolean noPin;
+
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
             "REF:VERSION (from the docker daemon, pulled when missing), docker://REF:VERSION (from a registry, --via=native),",
             "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF] (--via=native),",
@@ -85,7 +92,7 @@ public class make implements Callable<Integer> {
         }
         switch (via) {
             case "skopeo" -> classic(all, out);
-            case "native" -> nativeTar(all, out, tlsVerify);
+            case "native" -> nativeTar(all, out, tlsVerify, plain ? null : new lib.output.VmBoot(!noPin));
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
         return 0;
@@ -200,7 +207,7 @@ public class make implements Callable<Integer> {
     // ---- the native way: lib's sources and storage writer, as any user
 
     /** Each item becomes a source, then lib/Storage writes the storage tar itself. */
-    static void nativeTar(List<Item> items, String out, boolean tlsVerify) {
+    static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.output.VmBoot vm) {
         Path tmp = Temp.dir("images-make");
         try {
             List<Source> sources = new ArrayList<>();
@@ -213,7 +220,7 @@ public class make implements Callable<Integer> {
                 return;
             }
             String[] wrote = {null};
-            output(out, null, os -> wrote[0] = Storage.copy(sources, os), wrote);
+            output(out, null, os -> wrote[0] = Storage.copy(sources, os, vm), wrote);
         } finally {
             Temp.delete(tmp);
         }

@@ -28,6 +28,7 @@ final class OverlayLayer {
     private final GnuTarFixes.LateFolders late = new GnuTarFixes.LateFolders();
     private final GnuTarFixes.Inodes inodes = new GnuTarFixes.Inodes();
     private long entries; // headers read so far: the number of the current one
+    private lib.output.VmBoot.Layer vm; // null for the plain tree: what the VM's boot step needs
 
     private OverlayLayer(TarWriter out, TarWriter.Entry root, long time) {
         this.out = out;
@@ -42,8 +43,15 @@ final class OverlayLayer {
      * in a slash); dies naming the blob on any fault.
      */
     static Result write(Layer blob, TarWriter.Entry root, long time, TarWriter out) {
+        return write(blob, root, time, out, null);
+    }
+
+    /** write(), also telling vm (when not null) every entry, and adding the whiteouts its opaque folders need on the VM. */
+    static Result write(Layer blob, TarWriter.Entry root, long time, TarWriter out, lib.output.VmBoot.Layer vm) {
         try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
-            return new OverlayLayer(out, root, time).apply(blob, raw);
+            OverlayLayer o = new OverlayLayer(out, root, time);
+            o.vm = vm;
+            return o.apply(blob, raw);
         } catch (IOException | UncheckedIOException e) {
             Throwable c = e instanceof UncheckedIOException u ? u.getCause() : e;
             String m = c.getMessage() != null ? c.getMessage() : c instanceof EOFException ? "unexpected end of data" : c.toString();
@@ -255,13 +263,14 @@ final class OverlayLayer {
     private void emitDir(TarWriter.Entry d) throws IOException {
         String path = pathOf(d);
         dirs.put(path, d);
-        if (opaque.contains(path)) d = d.withXattr("trusted.overlay.opaque", "y");
+        if (opaque.contains(path) && (vm == null || vm.keepsOpaqueMark(path))) d = d.withXattr("trusted.overlay.opaque", "y");
         emit(d);
     }
 
     /** Every entry of the layer goes out here: GNU tar's folder times are followed on the way. */
     private void emit(TarWriter.Entry e) throws IOException {
         out.put(e);
+        if (vm != null) vm.entry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.xattrs().keySet());
         String p = pathOf(e);
         if (!p.equals(".")) late.entry(p, e.type() == '5');
     }
@@ -272,6 +281,8 @@ final class OverlayLayer {
      * their links), then folders that got children after GNU tar had set their time.
      */
     private void fixes(Layer blob) throws IOException {
+        if (vm != null) // busybox drops the opaque xattr: what the folder hides gets whiteouts (not in tar-split)
+            for (String p : vm.end(kinds, opaque)) emit(TarWriter.Entry.of(prefix + p, (byte) '3').withMtime(time, 0));
         SortedMap<Long, String> again = inodes.changed();
         if (!again.isEmpty()) rewrite(blob, again);
         for (String d : new ArrayList<>(late.late())) {

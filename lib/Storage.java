@@ -47,9 +47,16 @@ public final class Storage {
      * Deterministic: same input, same bytes. Returns what it wrote: "N images, N layers".
      */
     public static String copy(List<Source> sources, OutputStream out) {
+        return copy(sources, out, null);
+    }
+
+    /** copy(), with what an xcluster VM needs besides the tree (vm null: the plain tree, as skopeo writes it). */
+    public static String copy(List<Source> sources, OutputStream out, lib.output.VmBoot vm) {
         Path tmp = Temp.dir("images-storage");
         try (Source.Opened opened = Source.open(sources, tmp)) {
-            return new Storage.Plan(opened.images()).write(out, opened::complete);
+            Plan plan = new Storage.Plan(opened.images());
+            plan.vm = vm;
+            return plan.write(out, opened::complete);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
         } finally {
@@ -65,6 +72,7 @@ public final class Storage {
         final Map<String, Stored> layers = new LinkedHashMap<>();
         final List<List<String>> chains = new ArrayList<>(); // per image: its layer ids, base first
         final long time; // of the store's own files: the newest image
+        lib.output.VmBoot vm; // null: the plain tree
 
         Plan(List<Image> images) {
             long t = 0;
@@ -117,13 +125,15 @@ public final class Storage {
                 records.add(new StorageJson.Layer(l.id(), l.parent(), l.created().withOffsetSameInstant(ZoneOffset.UTC), results.get(l.id())));
             out.put(file(ROOT + "overlay-layers/layers.json", 0600, time), bytes(StorageJson.layers(records)));
             out.put(file(ROOT + "overlay-layers/layers.lock", 0644, time));
-            int stored = images(out, results, complete.get());
+            List<Image> done = complete.get();
+            int stored = images(out, results, done);
             out.put(dir(ROOT + "overlay-containers/", 0700, time));
             out.put(file(ROOT + "overlay-containers/containers.lock", 0644, time));
             out.put(dir(ROOT + "mounts/", 0700, time));
             out.put(dir(ROOT + "tmp/", 0700, time));
             dirs(out, time, "var/run/", "var/run/containers/");
             out.put(dir(RUNROOT, 0700, time));
+            if (vm != null) vmBoot(out, done);
             out.finish();
             return stored + " images, " + layers.size() + " layers";
         }
@@ -135,7 +145,9 @@ public final class Storage {
             out.put(dir(dir, 0700, t));
             TarWriter.Entry diff = dir(dir + "diff/", 0555, t);
             out.put(diff);
-            OverlayLayer.Result r = OverlayLayer.write(l.blob(), diff, t, out);
+            lib.output.VmBoot.Layer v = vm == null ? null
+                    : vm.layer(l.id(), l.parent(), (int) layers.values().stream().filter(c -> l.id().equals(c.parent())).count());
+            OverlayLayer.Result r = OverlayLayer.write(l.blob(), diff, t, out, v);
             if (l.parent() == null) out.put(dir(dir + "empty/", 0700, t));
             out.put(file(dir + "link", 0644, t), bytes(l.link()));
             if (l.lower() != null) out.put(file(dir + "lower", 0644, t), bytes(l.lower()));
@@ -157,6 +169,7 @@ public final class Storage {
                 for (Map.Entry<String, byte[]> e : img.bigData().entrySet())
                     out.put(file(dir + bigDataFile(e.getKey()), 0600, time), e.getValue());
             }
+            if (vm != null) for (StorageJson.Image img : byId.values()) vm.names(img.names());
             out.put(file(ROOT + "overlay-images/images.json", 0600, time),
                     bytes(StorageJson.images(new ArrayList<>(byId.values()))));
             out.put(file(ROOT + "overlay-images/images.lock", 0644, time));
@@ -187,6 +200,20 @@ public final class Storage {
                 for (StorageJson.Image other : byId.values()) other.names().remove(name);
                 names.add(0, name);
                 if (!history.contains(name)) history.add(name);
+            }
+        }
+
+        /** The VM's boot script and its data, the pinned drop-in; a WARNING: per image and file the VM cannot restore. */
+        private void vmBoot(TarWriter out, List<Image> images) throws IOException {
+            Set<String> said = new HashSet<>();
+            for (int i = 0; i < images.size(); i++) {
+                String name = images.get(i).names().isEmpty() ? "(no name)" : images.get(i).names().get(0);
+                for (String w : vm.warnings(name, chains.get(i))) if (said.add(w)) System.err.println(w);
+            }
+            if (Exec.verbose) System.err.println(vm.summary());
+            for (lib.output.VmBoot.File f : vm.files()) {
+                if (f.body() == null) out.put(TarWriter.Entry.dir(f.path(), f.mode(), f.uid(), f.gid(), time));
+                else out.put(TarWriter.Entry.file(f.path(), f.mode(), time, 0).withOwner(f.uid(), f.gid()), f.body());
             }
         }
 
