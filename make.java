@@ -91,7 +91,11 @@ public class make implements Callable<Integer> {
             Platform.want(platform);
         }
         switch (via) {
-            case "skopeo" -> classic(all, out);
+            case "skopeo" -> {
+                plainTree = plain;
+                noPinning = noPin;
+                classic(all, out);
+            }
             case "native" -> nativeTar(all, out, tlsVerify, plain ? null : new lib.output.VmBoot(!noPin));
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
@@ -105,6 +109,8 @@ public class make implements Callable<Integer> {
         for (Item item : items) images.add(image(item));
         mktar(images, out);
     }
+
+    static boolean plainTree, noPinning; // make --plain, --no-pin; mktar's own
 
     /** Step 1: one item into the docker daemon; returns the image name. */
     static String image(Item item) {
@@ -134,6 +140,8 @@ public class make implements Callable<Integer> {
                 "-cp", System.getProperty("java.class.path"), "make$Mktar", "--user=" + Xcluster.user(), "--tar=" + out));
         if (Exec.verbose) argv.add("--verbose");
         if (verifyOutput) argv.add("--verify");
+        if (plainTree) argv.add("--plain");
+        if (noPinning) argv.add("--no-pin");
         argv.addAll(images);
         Exec.of(argv).fails("sudo mktar", out).out("-".equals(out) ? Output.stdout() : null).showStderr().changes().run();
     }
@@ -159,6 +167,16 @@ public class make implements Callable<Integer> {
             verifyOutput = v;
         }
 
+        @Option(names = "--plain", description = "Only the storage tree, as skopeo writes it (no VM boot step).")
+        void plain(boolean p) {
+            plainTree = p;
+        }
+
+        @Option(names = "--no-pin", description = "No CRI-O drop-in pinning the images.")
+        void noPin(boolean p) {
+            noPinning = p;
+        }
+
         @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "An image in the docker daemon, with its version.")
         List<String> images;
 
@@ -177,7 +195,9 @@ public class make implements Callable<Integer> {
             Path tmp = Temp.dir("images-mktar");
             try {
                 copyImages(images, tmp);
-                writeTar(tmp, out, user);
+                lib.output.VmBoot vm = plainTree ? null : new lib.output.VmBoot(!noPinning);
+                if (vm != null) SkopeoBoot.apply(tmp, vm);
+                writeTar(tmp, out, user, vm != null);
             } finally {
                 Temp.delete(tmp);
             }
@@ -197,9 +217,11 @@ public class make implements Callable<Integer> {
         }
 
         /** tar of var/, keeping owners, modes, links, devices and all xattrs; handed to user. */
-        static void writeTar(Path tmp, String out, String user) {
-            List<String> argv = List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
-                    "-C", tmp.toString(), "-cf", "-", "var");
+        static void writeTar(Path tmp, String out, String user, boolean vm) {
+            List<String> argv = new ArrayList<>(List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name"));
+            if (vm) argv.add("--xattrs-exclude=trusted.overlay.opaque"); // the whiteouts made for the VM do its work
+            argv.addAll(List.of("-C", tmp.toString(), "-cf", "-", "var"));
+            if (vm && Files.isDirectory(tmp.resolve("etc"))) argv.add("etc");
             output(out, user, os -> Exec.of(argv).fails("tar", out).out(os).changes().run());
         }
     }

@@ -15,7 +15,7 @@ package lib;
 //SOURCES Opener.java CountingInput.java HashedInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
 //SOURCES Source.java DaemonSource.java DaemonStream.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
 //SOURCES Compression.java Platform.java GnuTarFixes.java Output.java
-//SOURCES StoreTar.java Verify.java Ls.java
+//SOURCES StoreTar.java Verify.java Ls.java SkopeoBoot.java
 //SOURCES output/VmBoot.java output/MergedTree.java output/Script.java output/Pinned.java
 
 /**

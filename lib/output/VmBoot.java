@@ -81,9 +81,16 @@ public final class VmBoot {
          * (layer-relative) that need a whiteout device for the opaque folders, and keeps the merged
          * tree when later layers sit on this one.
          */
+        public List<String> whiteouts() {
+            return whiteouts;
+        }
+
+        private List<String> whiteouts = List.of();
+
         public List<String> end(Map<String, Character> kinds, Set<String> opaque) {
             List<String> w = opaque.isEmpty() || parent == null ? List.of() : lower.opaqueWhiteouts(kinds, opaque);
-            whiteouts += w.size();
+            VmBoot.this.whiteouts += w.size();
+            whiteouts = w;
             if (children.getOrDefault(id, 0) > 0) merged.put(id, lower.plus(kinds, opaque));
             if (parent != null && children.merge(parent, -1, Integer::sum) <= 0) merged.remove(parent);
             return w;

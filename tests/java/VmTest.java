@@ -227,6 +227,30 @@ class VmTest {
                 "data/opq/sub/deep.txt");
     }
 
+    /** The classic way (skopeo writes the tree, then tar) gets the same boot step: the same VM check. */
+    @Test
+    void theClassicTarGivesTheSameVm() throws IOException {
+        Bed.docker();
+        for (String a : List.of("vm.tar", "base.tar")) Bed.docker("load", "-i", dir.resolve(a).toString());
+        Path classic = dir.resolve("classic.tar");
+        Bed.Result r = Bed.images(Map.of(), "make", "--via=skopeo", "--no-pause", "--tar=" + classic, VM, BASE);
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.stderr()).contains("WARNING: Image [docker.io/" + VM + "] file [data/ping]: security.capability is not set");
+        Bed.Result v = Bed.images(Map.of(), "verify", classic.toString());
+        assertThat(v.code()).as(v.toString()).isZero();
+        Path c = bootVm(classic);
+        try {
+            for (String img : List.of(VM, BASE)) {
+                SortedMap<String, String> mine = withoutXattrs(merged(c.resolve("var/lib/containers/storage"), c.resolve("run/containers/storage"), img));
+                assertThat(mine).as(img).isEqualTo(withoutXattrs(merged(skopeoRoot, skopeoRun, img)));
+            }
+            assertThat(Files.readString(c.resolve("etc/passwd"))).isEqualTo(PASSWD);
+            assertThat(c.resolve("tmp/pwned")).doesNotExist();
+        } finally {
+            lib.Temp.unmount(c);
+        }
+    }
+
     // ---- helpers
 
     /** The merged tree podman shows for an image of the store at root. */
