@@ -3,10 +3,16 @@
 //SOURCES lib/Lib.java
 //SOURCES mkimage.java LegacyImport.java
 
+import lib.*;
+import lib.cli.*;
+import lib.exec.*;
+import lib.model.*;
+import lib.output.*;
+import lib.source.*;
+import lib.store.*;
 import java.nio.file.*;
 import java.util.*;
 import java.util.concurrent.Callable;
-import lib.*;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,7 +69,7 @@ public class make implements Callable<Integer> {
             "GNU tar --xattrs -xpf: no VM boot script, no whiteouts for opaque folders, no pinned drop-in (--via=native)."})
     boolean plain;
 
-    @Option(names = "--no-pin", description = "No CRI-O drop-in (" + lib.output.VmBoot.PINNED + ") pinning the images.")
+    @Option(names = "--no-pin", description = "No CRI-O drop-in (" + lib.vm.VmBoot.PINNED + ") pinning the images.")
     boolean noPin;
 
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
@@ -96,7 +102,7 @@ public class make implements Callable<Integer> {
                 noPinning = noPin;
                 classic(all, out);
             }
-            case "native" -> nativeTar(all, out, tlsVerify, plain ? null : new lib.output.VmBoot(!noPin));
+            case "native" -> nativeTar(all, out, tlsVerify, plain ? null : new lib.vm.VmBoot(!noPin));
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
         return 0;
@@ -195,7 +201,7 @@ public class make implements Callable<Integer> {
             Path tmp = Temp.dir("images-mktar");
             try {
                 copyImages(images, tmp);
-                lib.output.VmBoot vm = plainTree ? null : new lib.output.VmBoot(!noPinning);
+                lib.vm.VmBoot vm = plainTree ? null : new lib.vm.VmBoot(!noPinning);
                 if (vm != null) SkopeoBoot.apply(tmp, vm);
                 writeTar(tmp, out, user, vm != null);
             } finally {
@@ -229,7 +235,7 @@ public class make implements Callable<Integer> {
     // ---- the native way: lib's sources and storage writer, as any user
 
     /** Each item becomes a source, then lib/Storage writes the storage tar itself. */
-    static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.output.VmBoot vm) {
+    static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.vm.VmBoot vm) {
         Path tmp = Temp.dir("images-make");
         try {
             List<Source> sources = new ArrayList<>();

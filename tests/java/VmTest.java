@@ -48,13 +48,13 @@ class VmTest {
                     "containers-storage:[overlay@" + skopeoRoot + "+" + skopeoRun + "]" + s[1]);
             assertThat(c.code()).as(c.toString()).isZero();
         }
-        lib.Temp.unmount(skopeo);
+        lib.exec.Temp.unmount(skopeo);
         vm = bootVm(tar);
     }
 
     @AfterAll
     void cleanUp() {
-        for (Path p : new Path[] {vm, dir, skopeoRoot}) if (p != null) lib.Temp.unmount(p);
+        for (Path p : new Path[] {vm, dir, skopeoRoot}) if (p != null) lib.exec.Temp.unmount(p);
     }
 
     // ---- the image: a lower layer and an upper one, written by GNU tar from real folders
@@ -192,7 +192,7 @@ class VmTest {
             assertThat(python("import os,sys; sys.stdout.write(os.getxattr(" + py(Path.of(ping)) + ", 'security.capability').hex())"))
                     .isEqualTo(CAP_HEX);
         } finally {
-            lib.Temp.unmount(g);
+            lib.exec.Temp.unmount(g);
         }
     }
 
@@ -247,7 +247,7 @@ class VmTest {
             assertThat(Files.readString(c.resolve("etc/passwd"))).isEqualTo(PASSWD);
             assertThat(c.resolve("tmp/pwned")).doesNotExist();
         } finally {
-            lib.Temp.unmount(c);
+            lib.exec.Temp.unmount(c);
         }
     }
 
