@@ -23,11 +23,13 @@ import picocli.CommandLine.Parameters;
  * --via=skopeo, images.sh's cmd_make then cmd_mktar, step by step:
  *   1. image: the pause image, then each item, into the docker daemon (pull, or mkimage an overlay)
  *   2. mktar: as root (through sudo when needed): skopeo copies each image into a fresh
- *      containers-storage tree (Mktar.copyImages), then tar (Mktar.writeTar)
+ *      containers-storage tree (Mktar.copyImages), the VM boot step (lib/store/SkopeoBoot, unless
+ *      --plain), then tar (Mktar.writeTar)
  * --via=native, as any user (below the classic way):
  *   1. source: each item becomes a lib Source: the docker daemon, a registry through the OCI
  *      cache, an archive, or an overlay built without docker
- *   2. lib/Storage copies the sources' images into the tar of the storage tree itself
+ *   2. lib/Storage copies the sources' images into the tar of the storage tree itself, with what an
+ *      xcluster VM's busybox unpack needs besides (lib/vm, unless --plain; README: "The VM boot step")
  */
 @Command(name = "make", mixinStandardHelpOptions = true,
         description = {"Create a tar with a containers-storage tree (var/lib/containers/storage) holding the images of the items.",
@@ -66,7 +68,7 @@ public class make implements Callable<Integer> {
     boolean verify;
 
     @Option(names = "--plain", description = {"Only the storage tree, as skopeo writes it, for consumers that unpack with",
-            "GNU tar --xattrs -xpf: no VM boot script, no whiteouts for opaque folders, no pinned drop-in (--via=native)."})
+            "GNU tar --xattrs -xpf: no VM boot script, no whiteouts for opaque folders, no pinned drop-in."})
     boolean plain;
 
     @Option(names = "--no-pin", description = "No CRI-O drop-in (" + lib.vm.VmBoot.PINNED + ") pinning the images.")
