@@ -52,6 +52,7 @@ public final class SkopeoBoot {
                 for (String w : vm.warnings(names.isEmpty() ? img.path("id").asText() : names.get(0),
                         chains.getOrDefault(img.path("layer").asText(), List.of()))) System.err.println(w);
             }
+            if (Exec.verbose) System.err.println(vm.summary());
             files(tmp, vm);
         } catch (IOException e) {
             throw Fail.die("Can't prepare the VM boot step in [" + root + "]: " + e.getMessage());

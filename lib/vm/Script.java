@@ -5,7 +5,9 @@ package lib.vm;
  * Names are never shell code: the paths come NUL-separated from files fed to `xargs -0`, start
  * with `./` (no leading dash), and are under the storage root in folders the writer made; `chown
  * -h` changes a link, never its target; chmod gets regular files only. Owners first, then modes
- * (chown clears setuid/setgid). DATA/done is owned by 65534 once owners are right: after a tar
+ * (chown clears setuid/setgid). chown and chmod are named by their path: busybox 1.35's xargs -0 runs
+ * an applet named bare in its own process (NOFORK), and there names were spliced together at its
+ * buffer's edges (seen: 240 of 50,000 paths); a path makes it exec them. DATA/done is owned by 65534 once owners are right: after a tar
  * that kept owners (GNU tar as root) or after this script ran, it does nothing, since chown by
  * root clears setuid bits and file capabilities even when the owner does not change.
  */
@@ -28,13 +30,13 @@ final class Script {
               [ -f "$f" ] || continue
               id=${f##*/chown-}
               case $id in *[!0-9.]* | .* | *. | *.*.*) continue ;; *.*) ;; *) continue ;; esac
-              xargs -0 chown -h "${id%.*}:${id#*.}" < "$f" || rc=1
+              xargs -0 /bin/chown -h "${id%.*}:${id#*.}" < "$f" || rc=1
             done
             for f in "$data"/chmod-*; do
               [ -f "$f" ] || continue
               mode=${f##*/chmod-}
               case $mode in '' | *[!0-7]*) continue ;; esac
-              xargs -0 chmod "$mode" < "$f" || rc=1
+              xargs -0 /bin/chmod "$mode" < "$f" || rc=1
             done
             if [ $rc = 0 ]; then chown 65534:65534 "$data/done"; else echo "images: owners not all restored" >&2; fi
             exit 0

@@ -73,6 +73,9 @@ class VmTest {
                 + " && echo ping > data/ping && chmod 0755 data/ping"
                 + " && ln -s /etc/passwd data/hostile/pw && chown -h 1000:1000 data/hostile/pw");
         python("import os; os.setxattr(" + py(t.resolve("data/ping")) + ", 'security.capability', bytes.fromhex('" + CAP_HEX + "'))");
+        // many uid-1000 files: busybox 1.35's xargs -0 spliced names at its buffer's edges when chown ran in its process
+        sh(t, "mkdir data/many && cd data/many && for i in $(seq 1 3000); do echo $i > file-with-a-name-long-enough-to-fill-buffers-$i; done"
+                + " && chown -R 1000:1000 . && chmod 4755 file-with-a-name-long-enough-to-fill-buffers-1*");
         for (String n : HOSTILE) {
             Path f = t.resolve("data/hostile").resolve(n);
             Bed.write(f, n + "\n");
