@@ -23,11 +23,13 @@ import picocli.CommandLine.Parameters;
  * --via=skopeo, images.sh's cmd_make then cmd_mktar, step by step:
  *   1. image: the pause image, then each item, into the docker daemon (pull, or mkimage an overlay)
  *   2. mktar: as root (through sudo when needed): skopeo copies each image into a fresh
- *      containers-storage tree (Mktar.copyImages), then tar (Mktar.writeTar)
+ *      containers-storage tree (Mktar.copyImages), the VM boot step (lib/store/SkopeoBoot, unless
+ *      --plain), then tar (Mktar.writeTar)
  * --via=native, as any user (below the classic way):
  *   1. source: each item becomes a lib Source: the docker daemon, a registry through the OCI
  *      cache, an archive, or an overlay built without docker
- *   2. lib/Storage copies the sources' images into the tar of the storage tree itself
+ *   2. lib/Storage copies the sources' images into the tar of the storage tree itself, with what an
+ *      xcluster VM's busybox unpack needs besides (lib/vm, unless --plain; README: "The VM boot step")
  */
 @Command(name = "make", mixinStandardHelpOptions = true,
         description = {"Create a tar with a containers-storage tree (var/lib/containers/storage) holding the images of the items.",
@@ -69,6 +71,13 @@ public class make implements Callable<Integer> {
             "Default: layers are kept in $XDG_CACHE_HOME/xcluster-images/make (see `images cache`)."})
     boolean noCache;
 
+    @Option(names = "--plain", description = {"Only the storage tree, as skopeo writes it, for consumers that unpack with",
+            "GNU tar --xattrs -xpf: no VM boot script, no whiteouts for opaque folders, no pinned drop-in."})
+    boolean plain;
+
+    @Option(names = "--no-pin", description = "No CRI-O drop-in (" + lib.vm.VmBoot.PINNED + ") pinning the images.")
+    boolean noPin;
+
     @Parameters(paramLabel = "ITEM", arity = "1..*", description = {
             "REF:VERSION (from the docker daemon, pulled when missing), docker://REF:VERSION (from a registry, --via=native),",
             "docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF] (--via=native),",
@@ -94,8 +103,12 @@ public class make implements Callable<Integer> {
             Platform.want(platform);
         }
         switch (via) {
-            case "skopeo" -> classic(all, out);
-            case "native" -> nativeTar(all, out, tlsVerify, lib.cache.Cache.open(!noCache && !Exec.dryRun));
+            case "skopeo" -> {
+                plainTree = plain;
+                noPinning = noPin;
+                classic(all, out);
+            }
+            case "native" -> nativeTar(all, out, tlsVerify, lib.cache.Cache.open(!noCache && !Exec.dryRun), plain ? null : new lib.vm.VmBoot(!noPin));
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
         return 0;
@@ -108,6 +121,8 @@ public class make implements Callable<Integer> {
         for (Item item : items) images.add(image(item));
         mktar(images, out);
     }
+
+    static boolean plainTree, noPinning; // make --plain, --no-pin; mktar's own
 
     /** Step 1: one item into the docker daemon; returns the image name. */
     static String image(Item item) {
@@ -137,6 +152,8 @@ public class make implements Callable<Integer> {
                 "-cp", System.getProperty("java.class.path"), "make$Mktar", "--user=" + Xcluster.user(), "--tar=" + out));
         if (Exec.verbose) argv.add("--verbose");
         if (verifyOutput) argv.add("--verify");
+        if (plainTree) argv.add("--plain");
+        if (noPinning) argv.add("--no-pin");
         argv.addAll(images);
         Exec.of(argv).fails("sudo mktar", out).out("-".equals(out) ? Output.stdout() : null).showStderr().changes().run();
     }
@@ -162,6 +179,16 @@ public class make implements Callable<Integer> {
             verifyOutput = v;
         }
 
+        @Option(names = "--plain", description = "Only the storage tree, as skopeo writes it (no VM boot step).")
+        void plain(boolean p) {
+            plainTree = p;
+        }
+
+        @Option(names = "--no-pin", description = "No CRI-O drop-in pinning the images.")
+        void noPin(boolean p) {
+            noPinning = p;
+        }
+
         @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "An image in the docker daemon, with its version.")
         List<String> images;
 
@@ -180,7 +207,9 @@ public class make implements Callable<Integer> {
             Path tmp = Temp.dir("images-mktar");
             try {
                 copyImages(images, tmp);
-                writeTar(tmp, out, user);
+                lib.vm.VmBoot vm = plainTree ? null : new lib.vm.VmBoot(!noPinning);
+                if (vm != null) SkopeoBoot.apply(tmp, vm);
+                writeTar(tmp, out, user, vm != null);
             } finally {
                 Temp.delete(tmp);
             }
@@ -200,9 +229,11 @@ public class make implements Callable<Integer> {
         }
 
         /** tar of var/, keeping owners, modes, links, devices and all xattrs; handed to user. */
-        static void writeTar(Path tmp, String out, String user) {
-            List<String> argv = List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
-                    "-C", tmp.toString(), "-cf", "-", "var");
+        static void writeTar(Path tmp, String out, String user, boolean vm) {
+            List<String> argv = new ArrayList<>(List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name"));
+            if (vm) argv.add("--xattrs-exclude=trusted.overlay.opaque"); // the whiteouts made for the VM do its work
+            argv.addAll(List.of("-C", tmp.toString(), "-cf", "-", "var"));
+            if (vm && Files.isDirectory(tmp.resolve("etc"))) argv.add("etc");
             output(out, user, os -> Exec.of(argv).fails("tar", out).out(os).changes().run());
         }
     }
@@ -210,7 +241,7 @@ public class make implements Callable<Integer> {
     // ---- the native way: lib's sources and storage writer, as any user
 
     /** Each item becomes a source, then lib/Storage writes the storage tar itself. */
-    static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.cache.Cache cache) {
+    static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.cache.Cache cache, lib.vm.VmBoot vm) {
         Path tmp = Temp.dir("images-make");
         try {
             OciCache.pull(items, tlsVerify); // every docker:// item at once
@@ -224,7 +255,7 @@ public class make implements Callable<Integer> {
                 return;
             }
             String[] wrote = {null};
-            output(out, null, os -> wrote[0] = Storage.copy(sources, os, cache), wrote);
+            output(out, null, os -> wrote[0] = Storage.copy(sources, os, cache, vm), wrote);
         } finally {
             Temp.delete(tmp);
         }

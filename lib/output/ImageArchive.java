@@ -6,13 +6,12 @@ import lib.model.ImageRef;
 import lib.model.JsonWriter;
 import lib.overlay.OverlayImage;
 import lib.store.OverlayLayer;
+import lib.tar.TarWriter;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.List;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes a one-layer image as a file skopeo, podman and docker read: `docker-archive:FILE`
@@ -31,15 +30,14 @@ public final class ImageArchive {
             throw Fail.usage("Unknown --output [" + output + "]; use docker-archive:FILE or oci-archive:FILE");
         OverlayLayer.check(img.layer(), img.diffId(), "ovl.tar of " + img.name()); // the checks make applies, before writing
         Output.write(file, null, os -> {
-            TarArchiveOutputStream t = new TarArchiveOutputStream(os);
-            t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarWriter t = new TarWriter(os);
             if (transport.equals("docker-archive")) dockerArchive(img, t);
             else ociArchive(img, t);
             t.finish();
         });
     }
 
-    static void dockerArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {
+    static void dockerArchive(OverlayImage.Built img, TarWriter t) throws IOException {
         String layer = img.diffId().hex() + "/layer.tar";
         String config = Digest.of(img.config()).hex() + ".json";
         add(t, layer, img.layer());
@@ -55,7 +53,7 @@ public final class ImageArchive {
         }));
     }
 
-    static void ociArchive(OverlayImage.Built img, TarArchiveOutputStream t) throws IOException {
+    static void ociArchive(OverlayImage.Built img, TarWriter t) throws IOException {
         add(t, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
         Digest config = Digest.of(img.config());
         add(t, img.diffId().blobPath(), img.layer());
@@ -96,21 +94,16 @@ public final class ImageArchive {
         g.writeNumberField("size", size);
     }
 
-    private static void add(TarArchiveOutputStream t, String name, byte[] b) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(b.length);
-        e.setModTime(OverlayImage.epoch() * 1000);
-        t.putArchiveEntry(e);
-        t.write(b);
-        t.closeArchiveEntry();
+    private static void add(TarWriter t, String name, byte[] b) throws IOException {
+        t.put(TarWriter.Entry.file(name, 0644, OverlayImage.epoch(), 0), b);
     }
 
-    private static void add(TarArchiveOutputStream t, String name, Path f) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(Files.size(f));
-        e.setModTime(OverlayImage.epoch() * 1000);
-        t.putArchiveEntry(e);
-        Files.copy(f, t);
-        t.closeArchiveEntry();
+    /** A member from a file, its bytes as they are (the layer: its xattr values are bytes, never re-encoded). */
+    private static void add(TarWriter t, String name, Path f) throws IOException {
+        t.put(TarWriter.Entry.file(name, 0644, OverlayImage.epoch(), Files.size(f)));
+        try (InputStream in = Files.newInputStream(f)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) t.write(buf, 0, n);
+        }
     }
 }

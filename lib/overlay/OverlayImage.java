@@ -5,14 +5,13 @@ import lib.model.Digest;
 import lib.model.ImageConfig;
 import lib.model.ImageRef;
 import lib.model.JsonWriter;
+import lib.tar.TarReader;
+import lib.tar.TarWriter;
+import lib.tar.Tars;
 import java.io.*;
 import java.nio.file.*;
 import java.security.DigestOutputStream;
 import java.util.*;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * The image of an overlay image folder, made without docker: one layer, the output of the
@@ -49,74 +48,88 @@ public final class OverlayImage {
         return new Built(name, layer, diffId, size(layer), config(config, diffId, created(newest[0])));
     }
 
-    /** The layer: the tar's entries with clean names ("./bin/" is "bin/"), as docker stores them; newest[0] gets the newest mtime (s). */
+    /**
+     * The layer: the tar's entries with clean names ("./bin/" is "bin/"), as docker stores them; newest[0] gets the newest
+     * mtime (s). Read and written by the project's own tar code: names and xattr values are bytes (a capability's 0x80
+     * byte stays one byte), kept one char per byte (ISO-8859-1) from ovl.tar to the layer.
+     */
     static Digest layer(Path ovl, Dockerfile df, String workdir, Path out, long[] newest) {
-        String dest = df == null ? "" : df.dest().replaceAll("^/+", "").replaceAll("/*$", "");
+        String dest = raw(df == null ? "" : df.dest().replaceAll("^/+", "").replaceAll("/*$", ""));
         Set<String> seen = new HashSet<>();
-        try (TarArchiveInputStream in = new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ovl)));
-                DigestOutputStream dig = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(out)), Digest.newSha256());
-                TarArchiveOutputStream t = new TarArchiveOutputStream(dig, "UTF-8")) {
-            t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(ovl), 1 << 16);
+                DigestOutputStream dig = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(out)), Digest.newSha256())) {
+            TarWriter t = new TarWriter(dig);
             for (String d : parents(dest)) dir(t, d + "/", seen);
             if (df != null && !df.extract()) {
-                copyFile(t, ovl, dest.isEmpty() || df.dest().endsWith("/") ? join(dest, df.source()) : dest, df.chown());
+                copyFile(t, ovl, dest.isEmpty() || df.dest().endsWith("/") ? join(dest, raw(df.source())) : dest, df.chown());
             } else {
-                for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
-                    newest[0] = Math.max(newest[0], e.getModTime().getTime() / 1000);
-                    unsafe(e.getName(), ovl);
-                    if (e.isLink()) unsafe(e.getLinkName(), ovl);
-                    String name = clean(e.getName());
+                TarReader r = new TarReader(in);
+                for (TarReader.Header h; (h = r.next()) != null; r.rawBytes()) {
+                    if (h.type == 'g') continue; // a PAX global header: no file
+                    newest[0] = Math.max(newest[0], h.mtime);
+                    unsafe(h.name, ovl);
+                    if (h.type == '1') unsafe(h.linkname, ovl);
+                    String name = clean(h.name);
                     if (name.isEmpty()) continue; // the root folder itself
                     name = join(dest, name);
-                    e.setName(e.isDirectory() ? name + "/" : name);
-                    if (e.isLink()) e.setLinkName(join(dest, clean(e.getLinkName())));
-                    t.putArchiveEntry(e);
-                    if (!e.isDirectory()) in.transferTo(t);
-                    t.closeArchiveEntry();
-                    seen.add(e.getName());
+                    copyEntry(t, r, h, h.isDir() ? name + "/" : name, h.type == '1' ? join(dest, clean(h.linkname)) : h.linkname, ovl);
+                    seen.add(h.isDir() ? name + "/" : name);
                 }
             }
-            for (String d : parents(workdir.replaceAll("^/+", ""))) dir(t, d + "/", seen); // WORKDIR makes its folder
+            for (String d : parents(raw(workdir).replaceAll("^/+", ""))) dir(t, d + "/", seen); // WORKDIR makes its folder
             t.finish();
             dig.flush();
             return Digest.of(dig.getMessageDigest());
         } catch (IOException e) {
-            throw Fail.die("Can't read ovl.tar [" + ovl + "]: " + e.getMessage());
+            throw Fail.die("Can't read ovl.tar [" + ovl + "]: " + Tars.printable(e.getMessage() == null ? e.toString() : e.getMessage()));
         }
+    }
+
+    /** One member of ovl.tar as it is (mode, owner, times, device, xattrs as bytes), under its new name. */
+    private static void copyEntry(TarWriter t, TarReader r, TarReader.Header h, String name, String link, Path ovl) throws IOException {
+        byte type = h.type == 0 || h.type == '7' ? (byte) '0' : h.type;
+        if ("0123456".indexOf(type) < 0)
+            throw Fail.die("Unsupported member [" + Tars.printable(h.name) + "] in the ovl.tar of the tar script: type '" + (char) type + "'");
+        long size = type == '0' ? h.size : 0;
+        t.put(TarWriter.Entry.of(name, type).withMode((int) (h.mode & 07777)).withOwner(h.uid, h.gid).withMtime(h.mtime, h.mtimeNanos)
+                .withLink(link).withSize(size).withDevice(h.devmajor, h.devminor).withXattrs(h.xattrs));
+        if (size == 0) return;
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = r.read(buf, 0, buf.length)) > 0; ) t.write(buf, 0, n);
+    }
+
+    /** A name from a Dockerfile (text) as the raw bytes the tar code carries, one char per byte. */
+    private static String raw(String s) {
+        return new String(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** A member that would land outside the image's root: named with the script that wrote it. */
     private static void unsafe(String name, Path ovl) {
         if (Arrays.asList(name.split("/")).contains(".."))
-            throw Fail.die("Unsafe member [" + name + "] in the ovl.tar of the tar script: path with ..");
+            throw Fail.die("Unsafe member [" + Tars.printable(name) + "] in the ovl.tar of the tar script: path with ..");
     }
 
-    private static void copyFile(TarArchiveOutputStream t, Path file, String name, String chown) throws IOException {
-        TarArchiveEntry e = new TarArchiveEntry(file.toFile(), name);
-        e.setUserId(0);
-        e.setGroupId(0);
-        e.setUserName("");
-        e.setGroupName("");
+    /** ADD of a file that is not extracted: the file itself, 0644, its own time, root or --chown's ids. */
+    private static void copyFile(TarWriter t, Path file, String name, String chown) throws IOException {
+        long uid = 0, gid = 0;
         if (chown != null) {
             String[] ug = chown.split(":");
             if (!ug[0].matches("[0-9]+") || ug.length > 1 && !ug[1].matches("[0-9]+"))
                 throw Fail.die("COPY --chown=" + chown + " with names needs docker; use numeric ids");
-            e.setUserId(Integer.parseInt(ug[0]));
-            e.setGroupId(Integer.parseInt(ug.length > 1 ? ug[1] : ug[0]));
+            uid = Integer.parseInt(ug[0]);
+            gid = Integer.parseInt(ug.length > 1 ? ug[1] : ug[0]);
         }
-        t.putArchiveEntry(e);
-        Files.copy(file, t);
-        t.closeArchiveEntry();
+        long size = Files.size(file), mtime = Files.getLastModifiedTime(file).toMillis() / 1000;
+        t.put(TarWriter.Entry.file(name, 0644, mtime, size).withOwner(uid, gid));
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) t.write(buf, 0, n);
+        }
     }
 
-    private static void dir(TarArchiveOutputStream t, String name, Set<String> seen) throws IOException {
+    private static void dir(TarWriter t, String name, Set<String> seen) throws IOException {
         if (!seen.add(name)) return;
-        TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_DIR);
-        e.setMode(040755);
-        e.setModTime(epoch() * 1000);
-        t.putArchiveEntry(e);
-        t.closeArchiveEntry();
+        t.put(TarWriter.Entry.dir(name, 0755, 0, 0, epoch()));
     }
 
     /** "a/b/c" gives a, a/b, a/b/c. */

@@ -10,6 +10,7 @@ import lib.tar.GnuTarFixes;
 import lib.tar.HashedInput;
 import lib.tar.TarReader;
 import lib.tar.TarSplit;
+import lib.tar.Tars;
 import lib.tar.TarWriter;
 import java.io.*;
 import java.util.*;
@@ -39,6 +40,7 @@ public final class OverlayLayer {
     private final GnuTarFixes.LateFolders late = new GnuTarFixes.LateFolders();
     private final GnuTarFixes.Inodes inodes = new GnuTarFixes.Inodes();
     private long entries; // headers read so far: the number of the current one
+    private lib.vm.VmBoot.Layer vm; // null for the plain tree: what the VM's boot step needs
 
     private OverlayLayer(TarWriter out, TarWriter.Entry root, long time) {
         this.out = out;
@@ -53,8 +55,15 @@ public final class OverlayLayer {
      * in a slash); dies naming the blob on any fault.
      */
     public static Result write(Layer blob, TarWriter.Entry root, long time, TarWriter out) {
+        return write(blob, root, time, out, null);
+    }
+
+    /** write(), also telling vm (when not null) every entry, and adding the whiteouts its opaque folders need on the VM. */
+    public static Result write(Layer blob, TarWriter.Entry root, long time, TarWriter out, lib.vm.VmBoot.Layer vm) {
         try (InputStream raw = new BufferedInputStream(blob.opener().open(), 1 << 16)) {
-            return new OverlayLayer(out, root, time).apply(blob, raw);
+            OverlayLayer o = new OverlayLayer(out, root, time);
+            o.vm = vm;
+            return o.apply(blob, raw);
         } catch (IOException | UncheckedIOException e) {
             Throwable c = e instanceof UncheckedIOException u ? u.getCause() : e;
             String m = c.getMessage() != null ? c.getMessage() : c instanceof EOFException ? "unexpected end of data" : c.toString();
@@ -67,13 +76,7 @@ public final class OverlayLayer {
      * other bytes and controls as \\xNN, so that the ERROR: line stays one readable line.
      */
     static String printable(String m) {
-        String text = m.chars().allMatch(c -> c < 0x100) ? TarSplit.utf8(m) : m;
-        StringBuilder b = new StringBuilder(m.length());
-        for (char c : (text != null ? text : m).toCharArray()) {
-            boolean raw = text == null && c >= 0x80; // a byte that is not UTF-8
-            b.append(c < 0x20 || c == 0x7f || raw ? String.format("\\x%02x", (int) c) : String.valueOf(c));
-        }
-        return b.toString();
+        return Tars.printable(m);
     }
 
     /** Reads a layer file through every check of write(), writing nothing: what mkimage --output hands on is checked too. */
@@ -266,13 +269,14 @@ public final class OverlayLayer {
     private void emitDir(TarWriter.Entry d) throws IOException {
         String path = pathOf(d);
         dirs.put(path, d);
-        if (opaque.contains(path)) d = d.withXattr("trusted.overlay.opaque", "y");
+        if (opaque.contains(path) && (vm == null || vm.keepsOpaqueMark(path))) d = d.withXattr("trusted.overlay.opaque", "y");
         emit(d);
     }
 
     /** Every entry of the layer goes out here: GNU tar's folder times are followed on the way. */
     private void emit(TarWriter.Entry e) throws IOException {
         out.put(e);
+        if (vm != null) vm.entry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.xattrs().keySet());
         String p = pathOf(e);
         if (!p.equals(".")) late.entry(p, e.type() == '5');
     }
@@ -283,6 +287,8 @@ public final class OverlayLayer {
      * their links), then folders that got children after GNU tar had set their time.
      */
     private void fixes(Layer blob) throws IOException {
+        if (vm != null) // busybox drops the opaque xattr: what the folder hides gets whiteouts (not in tar-split)
+            for (String p : vm.end(kinds, opaque)) emit(TarWriter.Entry.of(prefix + p, (byte) '3').withMtime(time, 0));
         SortedMap<Long, String> again = inodes.changed();
         if (!again.isEmpty()) rewrite(blob, again);
         for (String d : new ArrayList<>(late.late())) {

@@ -1,6 +1,7 @@
 package lib.store;
 
 import lib.Fail;
+import lib.exec.Exec;
 import lib.exec.Progress;
 import lib.exec.Temp;
 import lib.model.Digest;
@@ -58,14 +59,17 @@ public final class Storage {
      * Deterministic: same input, same bytes. Returns what it wrote: "N images, N layers".
      */
     public static String copy(List<Source> sources, OutputStream out) {
-        return copy(sources, out, Cache.NONE);
+        return copy(sources, out, Cache.NONE, null);
     }
 
-    /** copy, with layers the cache holds written from it, and layers read from their sources kept in it. */
-    public static String copy(List<Source> sources, OutputStream out, Cache cache) {
+    /**
+     * copy, with layers the cache holds written from it (and layers read from their sources kept in
+     * it), and what an xcluster VM needs besides the tree (vm null: the plain tree, as skopeo writes it).
+     */
+    public static String copy(List<Source> sources, OutputStream out, Cache cache, lib.vm.VmBoot vm) {
         Path tmp = Temp.dir("images-storage");
         Plan[] plan = {null};
-        try (Source.Opened opened = Source.open(sources, tmp, cache, images -> (plan[0] = new Plan(images, cache))::cached)) {
+        try (Source.Opened opened = Source.open(sources, tmp, cache, images -> (plan[0] = new Plan(images, cache, vm))::cached)) {
             return plan[0].write(out, opened::complete);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
@@ -85,9 +89,11 @@ public final class Storage {
         final long time; // of the store's own files: the newest image
         final Cache cache;
         final Map<String, Cache.Entry> hits = new HashMap<>(); // layer id -> its checked cache entry
+        final lib.vm.VmBoot vm; // null: the plain tree
 
-        Plan(List<Image> images, Cache cache) {
+        Plan(List<Image> images, Cache cache, lib.vm.VmBoot vm) {
             this.cache = cache;
+            this.vm = vm;
             long t = 0;
             for (Image img : images) {
                 OffsetDateTime created = img.created();
@@ -147,15 +153,22 @@ public final class Storage {
                 records.add(new StorageJson.Layer(l.id(), l.parent(), l.created().withOffsetSameInstant(ZoneOffset.UTC), results.get(l.id())));
             out.put(file(ROOT + StoreLayout.LAYERS_JSON, 0600, time), bytes(StorageJson.layers(records)));
             out.put(file(ROOT + StoreLayout.LAYERS + "layers.lock", 0644, time));
-            int stored = images(out, results, complete.get());
+            List<Image> done = complete.get();
+            int stored = images(out, results, done);
             out.put(dir(ROOT + StoreLayout.CONTAINERS, 0700, time));
             out.put(file(ROOT + StoreLayout.CONTAINERS + "containers.lock", 0644, time));
             out.put(dir(ROOT + "mounts/", 0700, time));
             out.put(dir(ROOT + "tmp/", 0700, time));
             dirs(out, time, "var/run/", "var/run/containers/");
             out.put(dir(RUNROOT, 0700, time));
+            if (vm != null) vmBoot(out, done);
             out.finish();
             return stored + " images, " + layers.size() + " layers";
+        }
+
+        /** How many stored layers sit on this one (the VM's boot step keeps its merged tree until they are written). */
+        int children(String id) {
+            return (int) layers.values().stream().filter(c -> id.equals(c.parent())).count();
         }
 
         /** overlay/ID/ with diff/ filled from the blob, link, lower, work/, merged/ (empty/ on a base layer), then its tar-split. */
@@ -187,6 +200,7 @@ public final class Storage {
                 for (Map.Entry<String, byte[]> e : img.bigData().entrySet())
                     out.put(file(dir + StoreLayout.bigDataFile(e.getKey()), 0600, time), e.getValue());
             }
+            if (vm != null) for (StorageJson.Image img : byId.values()) vm.names(img.names());
             out.put(file(ROOT + StoreLayout.IMAGES_JSON, 0600, time),
                     bytes(StorageJson.images(new ArrayList<>(byId.values()))));
             out.put(file(ROOT + StoreLayout.IMAGES + "images.lock", 0644, time));
@@ -217,6 +231,20 @@ public final class Storage {
                 for (StorageJson.Image other : byId.values()) other.names().remove(name);
                 names.add(0, name);
                 if (!history.contains(name)) history.add(name);
+            }
+        }
+
+        /** The VM's boot script and its data, the pinned drop-in; a WARNING: per image and file the VM cannot restore. */
+        private void vmBoot(TarWriter out, List<Image> images) throws IOException {
+            Set<String> said = new HashSet<>();
+            for (int i = 0; i < images.size(); i++) {
+                String name = images.get(i).names().isEmpty() ? "(no name)" : images.get(i).names().get(0);
+                for (String w : vm.warnings(name, chains.get(i))) if (said.add(w)) System.err.println(w);
+            }
+            if (Exec.verbose) System.err.println(vm.summary());
+            for (lib.vm.VmBoot.File f : vm.files()) {
+                if (f.body() == null) out.put(TarWriter.Entry.dir(f.path(), f.mode(), f.uid(), f.gid(), time));
+                else out.put(TarWriter.Entry.file(f.path(), f.mode(), time, 0).withOwner(f.uid(), f.gid()), f.body());
             }
         }
 

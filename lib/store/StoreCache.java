@@ -36,7 +36,7 @@ final class StoreCache {
     static synchronized String code() {
         if (code != null) return code;
         java.security.MessageDigest sha = Digest.newSha256();
-        for (Class<?> top : List.of(Storage.class, StoreCache.class, StoreLayout.class, OverlayLayer.class, TarWriter.class, TarSplit.class, TarReader.class,
+        for (Class<?> top : List.of(Storage.class, StoreCache.class, lib.vm.VmBoot.class, lib.vm.MergedTree.class, StoreLayout.class, OverlayLayer.class, TarWriter.class, TarSplit.class, TarReader.class,
                 GnuTarFixes.class, Compression.class, GoPath.class, GoJson.class))
             for (Class<?> c : top.getNestMembers()) {
                 try (InputStream in = c.getResourceAsStream("/" + c.getName().replace('.', '/') + ".class")) {
@@ -51,9 +51,10 @@ final class StoreCache {
     }
 
     /** The key of a stored layer's diff tree, or null when it is not cached. */
-    static String key(Storage.Stored l) {
+    static String key(Storage.Stored l, boolean vm) {
         if (l.blob().digest() == null || code().isEmpty()) return null;
-        String what = "layer 1\n" + code() + "\n" + l.id() + "\n" + l.blob().digest() + "\n" + l.created().toEpochSecond() + "\n";
+        String what = "layer 1\n" + code() + "\n" + l.id() + "\n" + l.blob().digest() + "\n" + l.created().toEpochSecond() + "\n"
+                + (vm ? "vm\n" : ""); // the VM's tree has whiteouts for opaque folders (lib/vm), the plain one does not
         return Digest.of(what).hex();
     }
 
@@ -61,7 +62,7 @@ final class StoreCache {
     static void lookup(Storage.Plan plan, List<Image> images) {
         if (!plan.cache.enabled()) return;
         for (Storage.Stored l : plan.layers.values()) {
-            String key = key(l);
+            String key = key(l, plan.vm != null);
             Cache.Entry e = key == null ? null : plan.cache.find(key);
             if (e == null) continue;
             OverlayLayer.Result r = result(e);
@@ -82,14 +83,16 @@ final class StoreCache {
             throws IOException {
         out.flush();
         Cache.Entry hit = plan.hits.get(l.id());
+        lib.vm.VmBoot.Layer vm = plan.vm == null ? null : plan.vm.layer(l.id(), l.parent(), plan.children(l.id()));
         if (hit != null) {
             hit.copyBody(tee);
+            if (vm != null) replay(hit, diff.path(), vm);
             return result(hit);
         }
-        String key = key(l);
+        String key = key(l, vm != null);
         try (Cache.Writer w = key == null ? null : plan.cache.writer(key)) {
             tee.copy = w;
-            OverlayLayer.Result r = OverlayLayer.write(l.blob(), diff, t, out);
+            OverlayLayer.Result r = OverlayLayer.write(l.blob(), diff, t, out, vm);
             out.flush();
             tee.copy = null;
             if (w != null) w.commit(r.tarSplit(), meta(r));
@@ -97,6 +100,28 @@ final class StoreCache {
         } finally {
             tee.copy = null;
         }
+    }
+
+    /**
+     * A hit tells the VM's boot step what OverlayLayer would have told it: every entry of the diff
+     * tree as written (owners, xattrs), then the layer's kinds for the merged tree of the layers
+     * above. The tree as written has whiteouts where the opaque folders had their mark dropped
+     * (lib/vm): as kinds they hide the same lower names, so the merged tree is the same.
+     */
+    private static void replay(Cache.Entry hit, String diff, lib.vm.VmBoot.Layer vm) throws IOException {
+        Map<String, Character> kinds = new HashMap<>();
+        kinds.put(".", 'd');
+        Set<String> opaque = new HashSet<>();
+        TarReader r = new TarReader(hit.body());
+        for (TarReader.Header h; (h = r.next()) != null; r.skipBody()) {
+            vm.entry(h.name, h.type, (int) h.mode, h.uid, h.gid, h.xattrs.keySet());
+            if (!h.name.startsWith(diff)) continue;
+            String p = h.name.substring(diff.length()).replaceAll("/+$", "");
+            if (p.isEmpty()) p = ".";
+            kinds.put(p, h.type == '5' ? 'd' : h.type == '3' && h.devmajor == 0 && h.devminor == 0 ? 'w' : 'f');
+            if (h.type == '5' && h.xattrs.containsKey("trusted.overlay.opaque")) opaque.add(p);
+        }
+        vm.end(kinds, opaque);
     }
 
     /** What layers.json needs besides the split: "DIFF SIZE BLOB SIZE COMPRESSION\nUIDS\nGIDS\n". */

@@ -138,7 +138,7 @@ class FormatsTest {
         Path oci = multiArchLayout();
         String wanted = "linux/" + OTHER_ARCH + (OTHER_ARCH.equals("arm64") ? "/v8" : "");
         Path out = Bed.tempDir("platform").resolve("other.tar");
-        Bed.Result r = Bed.images("make", "--no-pause", "--platform=" + wanted, "--tar=" + out, "oci:" + oci + ":" + MULTIARCH);
+        Bed.Result r = Bed.images("make", "--plain", "--no-pause", "--platform=" + wanted, "--tar=" + out, "oci:" + oci + ":" + MULTIARCH);
         assertThat(r.code()).as(r.toString()).isZero();
         Path mine = MakeTest.unpack(out).resolve("var/lib/containers/storage");
         assertThat(StoreTrees.layers(mine).keySet()).containsExactly(TestImages.sha256(other));
