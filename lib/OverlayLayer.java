@@ -153,6 +153,10 @@ final class OverlayLayer {
     }
 
     private void entry(TarReader.Header h, TarReader r) throws IOException {
+        if (h.type == 'g') { // a PAX global header: nothing on disk (containers/storage ignores it), a name in tar-split
+            split.file(h.name, 0, null);
+            return;
+        }
         refuse(h);
         if (h.name.startsWith("/")) throw new IOException("absolute path [" + h.name + "]");
         if (Arrays.asList(h.name.split("/")).contains("..")) throw new IOException("path with .. [" + h.name + "]");
@@ -194,7 +198,6 @@ final class OverlayLayer {
     /** A file, folder, link or device of the layer; returns the CRC of its body when it has one. */
     private byte[] put(String path, TarReader.Header h, TarReader r) throws IOException {
         parents(path);
-        if (h.type == 'g') return null; // a PAX global header: nothing on disk
         claim(path, h.isDir() ? 'd' : 'f');
         switch (h.type) {
             case '0' -> {
