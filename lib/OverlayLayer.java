@@ -175,8 +175,10 @@ final class OverlayLayer {
         } else {
             crc = put(path, h, r);
         }
-        if (h.size > 0 && crc == null) crc = body(r, false); // tar-split reads every body, even one it drops
-        split.file(h.name, h.size, h.size > 0 ? crc : null);
+        // A body that is not a file in diff/ (a whiteout's or opaque marker's, a sparse file's stored form) stays
+        // in the record's next segment, with the entry's size 0: the replay then rebuilds the layer exactly
+        boolean inDiff = crc != null && !h.sparse;
+        split.file(h.name, inDiff ? h.size : 0, inDiff && h.size > 0 ? crc : null);
     }
 
     static final long MAX_ID = 0xfffffffeL; // uid_t -1 is "no change": containers/storage refuses it and beyond

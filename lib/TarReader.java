@@ -23,6 +23,7 @@ final class TarReader {
         byte type;
         long mode, uid, gid, size, devmajor, devminor;
         long mtime; // seconds
+        boolean sparse; // a PAX sparse file: its stored body is kept in rawBytes(), not the real content read
         int mtimeNanos;
         final SortedMap<String, String> xattrs = new TreeMap<>();
 
@@ -210,6 +211,7 @@ final class TarReader {
                 if (remaining <= 0) return -1;
                 int n = in.read(b, off, (int) Math.min(len, remaining));
                 if (n < 0) throw new IOException("unexpected end of data (truncated)");
+                raw.write(b, off, n); // the stored bytes go to the tar-split record as they are (see Header.sparse)
                 remaining -= n;
                 return n;
             }
@@ -222,6 +224,7 @@ final class TarReader {
         if (h.headerOnly()) throw new IOException("invalid tar header (sparse map on a " + (char) h.type + " entry) [" + h.name + "]");
         if (name != null) h.name = name;
         h.size = size;
+        h.sparse = true;
         return s;
     }
 

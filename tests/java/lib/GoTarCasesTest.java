@@ -170,4 +170,42 @@ class GoTarCasesTest {
     void anEmptyPaxRecordKeepsTheHeaderValue() throws IOException {
         assertThat(read(new Raw().pax("path", "").file("kept", "x").end()).get(0).name()).isEqualTo("kept");
     }
+
+    // ---- what make writes, verify accepts
+
+    /** Stores the layer as an image with Storage (as make does), then runs verify on the output. */
+    String makeThenVerify(byte[] layer) throws IOException {
+        String h = Digest.of(layer).hex();
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\","
+                + "\"diff_ids\":[\"sha256:" + h + "\"]}}").getBytes(StandardCharsets.UTF_8);
+        byte[] manifest = ("[{\"Config\":\"c.json\",\"RepoTags\":[\"test/odd:1\"],\"Layers\":[\"l.tar\"]}]").getBytes(StandardCharsets.UTF_8);
+        Path archive = tmp.resolve("odd.tar"), out = tmp.resolve("images.tar");
+        try (OutputStream o = Files.newOutputStream(archive)) {
+            TarWriter w = new TarWriter(o);
+            w.put(TarWriter.Entry.file("l.tar", 0644, 0, 0), layer);
+            w.put(TarWriter.Entry.file("c.json", 0644, 0, 0), config);
+            w.put(TarWriter.Entry.file("manifest.json", 0644, 0, 0), manifest);
+            w.finish();
+        }
+        try (OutputStream o = Files.newOutputStream(out)) {
+            Storage.write(List.of("docker-archive:" + archive), o);
+        }
+        return Verify.run(out.toString());
+    }
+
+    @Test
+    void anOpaqueMarkerOrWhiteoutWithABodyVerifies() throws IOException {
+        byte[] layer = new Raw().entry("d/", '5', 0, "", 0, 0).file("d/.wh..wh..opq", "a body").file("d/.wh.gone", "more")
+                .file("d/f", "x").end();
+        assertThat(makeThenVerify(layer)).startsWith("OK ");
+    }
+
+    @Test
+    void aSparseFileAndGlobalHeadersVerify() throws IOException {
+        Raw r = new Raw();
+        global(r, "pax_global_header", "comment", "x");
+        r.pax("GNU.sparse.major", "0", "GNU.sparse.minor", "1", "GNU.sparse.size", "5000", "GNU.sparse.numblocks", "2",
+                "GNU.sparse.map", "0,3,4000,4").file("holes", "abcdefg");
+        assertThat(makeThenVerify(r.end())).startsWith("OK ");
+    }
 }
