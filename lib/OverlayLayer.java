@@ -262,6 +262,18 @@ final class OverlayLayer {
         dirs.put(path, d);
         if (opaque.contains(path)) d = d.withXattr("trusted.overlay.opaque", "y");
         emit(d);
+        if (inheritsSetgid(path, d)) emit(d); // GNU tar stats a folder given again, and then clears the bit mkdir gave
+    }
+
+    /** mkdir gives a folder under a setgid folder the bit; GNU tar, which made it, assumes the mode it asked for. */
+    private boolean inheritsSetgid(String path, TarWriter.Entry d) {
+        if ((d.mode() & 02000) != 0) return false;
+        for (String p = GoPath.dir(path); !p.equals(path) && !p.equals("."); path = p, p = GoPath.dir(p)) {
+            TarWriter.Entry e = dirs.get(p);
+            if (e != null && (e.mode() & 02000) != 0) return true;
+        }
+        TarWriter.Entry root = dirs.get(".");
+        return root != null && (root.mode() & 02000) != 0;
     }
 
     /** Every entry of the layer goes out here: GNU tar's folder times are followed on the way. */
