@@ -16,7 +16,7 @@ package lib;
 //SOURCES Source.java DaemonSource.java DaemonStream.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
 //SOURCES Compression.java Platform.java GnuTarFixes.java Output.java
 //SOURCES StoreTar.java Verify.java Ls.java
-//SOURCES tar/SparseBody.java
+//SOURCES tar/SparseBody.java tar/ExpansionGuard.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.

@@ -1,6 +1,7 @@
 package lib;
 
 import java.io.*;
+import java.security.MessageDigest;
 import java.util.*;
 
 /**
@@ -78,10 +79,26 @@ final class OverlayLayer {
             CountingInput blobIn = new CountingInput(blobSha);
             Compression compression = Compression.detect(blobIn);
             if (compression == Compression.NONE) return apply(blob, blobIn, blobIn, blobSha, null, compression); // the layer is the blob: one digest serves both
-            try (HashedInput diffSha = new HashedInput(compression.open(blobIn))) {
+            try (HashedInput diffSha = new HashedInput(guarded(blob, compression.open(blobIn), blobIn))) {
                 return apply(blob, blobIn, new CountingInput(diffSha), blobSha, diffSha, compression);
             }
         }
+    }
+
+    /** A blob whose compressed digest is known is checked early when it expands like a bomb (see ExpansionGuard). */
+    private static InputStream guarded(Layer blob, InputStream plain, CountingInput blobIn) {
+        if (blob.digest() == null || blob.digest().equals(blob.diffId())) return plain; // no compressed digest to check
+        return new lib.tar.ExpansionGuard(plain, () -> blobIn.count, () -> {
+            MessageDigest sha = Digest.newSha256();
+            try (InputStream in = blob.opener().open()) {
+                byte[] b = new byte[1 << 16];
+                for (int n; (n = in.read(b)) > 0; ) sha.update(b, 0, n);
+            }
+            Digest got = Digest.of(sha);
+            if (!got.equals(blob.digest()))
+                throw new IOException("digest mismatch: expected " + blob.digest() + ", got " + got
+                        + " (checked before decompressing on: the blob expands more than " + 100 + " times)");
+        });
     }
 
     private Result apply(Layer blob, CountingInput blobIn, CountingInput plain, HashedInput blobSha, HashedInput diffSha,
