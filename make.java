@@ -73,12 +73,17 @@ public class make implements Callable<Integer> {
     public Integer call() {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
         if (tar == null) Output.checkFolder(Path.of(out).getParent()); // not named by the user: it must be private
+        else if (!out.equals("-")) requireFolder(Path.of(out).toAbsolutePath().getParent()); // as docker save -o and tar -cf
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
         if (verify && out.equals("-")) throw Fail.usage("--verify needs --tar=FILE");
         verifyOutput = verify;
         List<Item> all = new ArrayList<>();
         if (!noPause) all.add(Item.parse(pause));
-        for (String item : items) all.add(Item.parse(item));
+        Set<String> seen = new HashSet<>(noPause ? List.of() : List.of(pause));
+        for (String item : items) {
+            if (!seen.add(item)) System.err.println("WARNING: [" + item + "] is given twice: it is stored once");
+            else all.add(Item.parse(item));
+        }
         if (platform != null) {
             if (via.equals("skopeo")) throw Fail.usage("--platform needs --via=native");
             Platform.want(platform);
@@ -242,6 +247,10 @@ public class make implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw Fail.die("Can't read [" + out + "]: " + e.getMessage());
         }
+    }
+
+    static void requireFolder(Path dir) {
+        if (!Files.isDirectory(dir)) throw Fail.die("No such folder [" + dir + "] for --tar: create it first, or name another");
     }
 
     static void mkdirs(Path dir) {

@@ -191,6 +191,6 @@ class CliTest {
         assertThat(dg.hasVersion()).isTrue();
         assertThat(ImageRef.parse("[fd00::1]:5000/a:1").domain()).isEqualTo("[fd00::1]:5000");
         assertThatThrownBy(() -> ImageRef.parse("UPPER/case:1")).hasMessageContaining("Invalid image reference");
-        assertThatThrownBy(() -> ImageRef.versioned("busybox")).hasMessage("Image must have a version");
+        assertThatThrownBy(() -> ImageRef.versioned("busybox")).hasMessage("Image must have a version [busybox] (give a tag, e.g. busybox:latest)");
     }
 }

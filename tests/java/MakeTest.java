@@ -206,7 +206,7 @@ class MakeTest {
 
     @Test
     void referenceWithoutVersion() {
-        fails("Image must have a version", "--no-pause", "127.0.0.1:5000/x/y");
+        fails("Image must have a version [127.0.0.1:5000/x/y]", "--no-pause", "127.0.0.1:5000/x/y");
     }
 
     @Test

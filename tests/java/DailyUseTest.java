@@ -1,0 +1,113 @@
+import static org.assertj.core.api.Assertions.*;
+
+import java.io.*;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.*;
+import java.util.*;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A new user's first hour (issue 23): the messages and behaviours met with the README only. The
+ * tool runs as a program, as the user runs it; no docker needed (overlay items, native make).
+ */
+class DailyUseTest {
+    static final Path EXAMPLES = Bed.REPO.resolve("examples");
+    static Path good;
+
+    static Bed.Result make(String... args) {
+        List<String> a = new ArrayList<>(List.of("make", "--no-pause"));
+        a.addAll(Arrays.asList(args));
+        return Bed.images(Map.of("XCLUSTER_OVLPATH", EXAMPLES.toString()), a.toArray(String[]::new));
+    }
+
+    @BeforeAll
+    static void aTar() {
+        good = Bed.tempDir("daily").resolve("images.tar");
+        Bed.Result r = make("--tar=" + good, "legacy");
+        assertThat(r.code()).as(r.toString()).isZero();
+    }
+
+    /** Runs `images ARGS` with `input` written to its stdin through a pipe (not a file: no seeking). */
+    static Bed.Result piped(byte[] input, String... args) throws Exception {
+        List<String> argv = Bed.java("images");
+        argv.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(argv).start();
+        Thread feed = new Thread(() -> {
+            try (OutputStream o = p.getOutputStream()) {
+                o.write(input);
+            } catch (IOException ignored) {
+                // the program may stop reading early
+            }
+        });
+        feed.start();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+        byte[] out = p.getInputStream().readAllBytes();
+        int code = p.waitFor();
+        feed.join();
+        return new Bed.Result(code, out, err.get());
+    }
+
+    @Test
+    void lsInspectAndVerifyReadAPipe() throws Exception {
+        byte[] tar = Files.readAllBytes(good);
+        Bed.Result ls = piped(tar, "ls", "-");
+        assertThat(ls.code()).as(ls.toString()).isZero();
+        assertThat(ls.out()).contains("example/legacy");
+        String name = ls.out().lines().findFirst().orElseThrow().split(" ")[0];
+        Bed.Result inspect = piped(tar, "inspect", "-", name);
+        assertThat(inspect.code()).as(inspect.toString()).isZero();
+        assertThat(inspect.out()).contains("sha256:");
+        Bed.Result verify = piped(tar, "verify", "-");
+        assertThat(verify.code()).as(verify.toString()).isZero();
+    }
+
+    @Test
+    void aTarCutShortNamesTheFileAndWhereItEnds() throws Exception {
+        byte[] tar = Files.readAllBytes(good);
+        Path cut = Bed.tempDir("cut").resolve("cut.tar");
+        Files.write(cut, Arrays.copyOf(tar, tar.length / 2 + 100));
+        for (String cmd : List.of("ls", "verify")) {
+            Bed.Result r = Bed.images(cmd, cut.toString());
+            assertThat(r.code()).as(r.toString()).isEqualTo(1);
+            assertThat(r.stderr()).as(cmd).startsWith("ERROR: ").contains(cut.toString()).contains("ends after")
+                    .doesNotContain("null").doesNotContain("Exception");
+            assertThat(r.stderr().lines().count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aMissingOutputFolderIsAnError() {
+        Path dir = Bed.tempDir("nofolder").resolve("no/such");
+        Bed.Result r = make("--tar=" + dir.resolve("images.tar"), "legacy");
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.stderr()).isEqualTo("ERROR: No such folder [" + dir + "] for --tar: create it first, or name another\n");
+        assertThat(dir.getParent()).doesNotExist();
+    }
+
+    @Test
+    void anImageWithoutAVersionIsNamed() {
+        Bed.Result r = make("--tar=" + Bed.tempDir("nover").resolve("i.tar"), "127.0.0.1:5000/x/y");
+        assertThat(r.stderr()).isEqualTo("ERROR: Image must have a version [127.0.0.1:5000/x/y] (give a tag, e.g. 127.0.0.1:5000/x/y:latest)\n");
+    }
+
+    @Test
+    void theSameItemTwiceIsSaidOnce() {
+        Path out = Bed.tempDir("twice").resolve("images.tar");
+        Bed.Result r = make("--tar=" + out, "legacy", "legacy");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.stderr()).containsOnlyOnce("WARNING: [legacy] is given twice: it is stored once\n");
+    }
+
+    @Test
+    void lsOfAMissingFileSaysSo() {
+        Bed.Result r = Bed.images("ls", "/no/such/images.tar");
+        assertThat(r.stderr()).isEqualTo("ERROR: No such file [/no/such/images.tar]\n");
+    }
+}
