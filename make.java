@@ -78,6 +78,7 @@ public class make implements Callable<Integer> {
         if (verify && out.equals("-")) throw Fail.usage("--verify needs --tar=FILE");
         verifyOutput = verify;
         List<Item> all = new ArrayList<>();
+        pauseItem = noPause ? null : pause;
         if (!noPause) all.add(Item.parse(pause));
         Set<String> seen = new HashSet<>(noPause ? List.of() : List.of(pause));
         for (String item : items) {
@@ -100,7 +101,13 @@ public class make implements Callable<Integer> {
 
     static void classic(List<Item> items, String out) {
         List<String> images = new ArrayList<>();
-        for (Item item : items) images.add(image(item));
+        for (Item item : items) {
+            try {
+                images.add(image(item));
+            } catch (Fail f) {
+                throw pauseFailed(item, f);
+            }
+        }
         mktar(images, out);
     }
 
@@ -211,20 +218,38 @@ public class make implements Callable<Integer> {
             List<Source> sources = new ArrayList<>();
             for (Item item : items) {
                 Progress.say("Adding [" + item + "]");
-                sources.add(Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
+                try {
+                    sources.add(Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
+                } catch (Fail f) {
+                    throw pauseFailed(item, f);
+                }
             }
             if (Exec.dryRun) {
                 System.err.println("dry-run: write " + out + " from " + String.join(" ", sources.stream().map(Object::toString).toList()));
                 return;
             }
             String[] wrote = {null};
-            output(out, null, os -> wrote[0] = Storage.copy(sources, os), wrote);
+            try {
+                output(out, null, os -> wrote[0] = Storage.copy(sources, os), wrote);
+            } catch (Fail f) { // the daemon's images are read together: when the pause image is its only one, name it
+                boolean onlyPause = items.stream().filter(i -> i.medium() == Item.Medium.DAEMON).count() == 1;
+                throw onlyPause && f.getMessage().contains("docker") ? pauseFailed(items.get(0), f) : f;
+            }
         } finally {
             Temp.delete(tmp);
         }
     }
 
     // ---- shared
+
+    static String pauseItem; // the pause image as given (--pause), null with --no-pause
+
+    /** A failure on the pause image (the default item, easily not asked for) names it and the ways out. */
+    static Fail pauseFailed(Item item, Fail f) {
+        if (pauseItem == null || !item.text().equals(pauseItem) || f.getMessage().isEmpty()) return f;
+        return Fail.die("Can't get the pause image [" + pauseItem + "]: " + f.getMessage()
+                + " (give --pause=IMG, or --no-pause to leave it out)");
+    }
 
     static boolean verifyOutput; // make --verify, mktar --verify
 

@@ -110,4 +110,16 @@ class DailyUseTest {
         Bed.Result r = Bed.images("ls", "/no/such/images.tar");
         assertThat(r.stderr()).isEqualTo("ERROR: No such file [/no/such/images.tar]\n");
     }
+
+    @Test
+    void withoutDockerThePauseImageIsNamedWithTheWayOut() {
+        Path out = Bed.tempDir("pause").resolve("images.tar");
+        Bed.Result r = Bed.images(Map.of("XCLUSTER_OVLPATH", EXAMPLES.toString(), "DOCKER_HOST", "unix:///no/such/docker.sock"),
+                "make", "--tar=" + out, "legacy");
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.stderr()).startsWith("ERROR: Can't get the pause image [" + "k8s.gcr.io/pause:3.1" + "]: ")
+                .endsWith(" (give --pause=IMG, or --no-pause to leave it out)\n");
+        assertThat(r.stderr().lines().filter(l -> l.startsWith("ERROR")).count()).isEqualTo(1);
+        assertThat(out).doesNotExist();
+    }
 }
