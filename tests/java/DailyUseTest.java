@@ -122,4 +122,60 @@ class DailyUseTest {
         assertThat(r.stderr().lines().filter(l -> l.startsWith("ERROR")).count()).isEqualTo(1);
         assertThat(out).doesNotExist();
     }
+
+    @Test
+    void sigtermDuringATarScriptEndsItsChildrenAndLeavesNothing() throws Exception {
+        Path ovl = Bed.tempDir("hang"), img = Files.createDirectories(ovl.resolve("hang/image"));
+        Files.copy(EXAMPLES.resolve("legacy/image/manifest.json"), img.resolve("manifest.json"));
+        String secs = "1000." + ProcessHandle.current().pid(); // a duration no other sleep has
+        String marker = "sleep " + secs;
+        Path script = img.resolve("tar");
+        // children in the background and in the foreground, one of them with its own name to find it by
+        Files.writeString(script, "#!/bin/sh\n(sleep " + secs + "; echo late) &\nsleep " + secs + " &\nsleep " + secs + "\n");
+        script.toFile().setExecutable(true);
+        Path outDir = Bed.tempDir("hang-out"), tmp = Bed.tempDir("hang-tmp");
+        List<String> argv = Bed.java("images");
+        argv.addAll(List.of("make", "--no-pause", "--tar=" + outDir.resolve("images.tar"), "hang"));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("XCLUSTER_OVLPATH", ovl.toString(), "TMPDIR", tmp.toString()));
+        Process p = pb.start();
+        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+        try {
+            stopAndCheck(p, out, marker, outDir, tmp);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    static void stopAndCheck(Process p, java.util.concurrent.CompletableFuture<String> out, String marker, Path outDir, Path tmp)
+            throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (sleepers(marker) < 3 && System.nanoTime() < deadline) Thread.sleep(100);
+        assertThat(sleepers(marker)).as(p.isAlive() ? "alive" : out.get()).isEqualTo(3);
+        Thread.sleep(300);
+        p.toHandle().destroy(); // SIGTERM (Process.destroy would close our end of its output too)
+        assertThat(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String said = out.get();
+        assertThat(p.exitValue()).as(said).isEqualTo(143);
+        assertThat(said).contains("ERROR: Interrupted (SIGTERM)").doesNotContain("Failed to create");
+        Thread.sleep(500);
+        assertThat(sleepers(marker)).as("children left running").isZero();
+        try (var left = Files.list(outDir)) {
+            assertThat(left).as("output folder").isEmpty();
+        }
+        try (var left = Files.list(tmp)) {
+            assertThat(left).as("temporary folders").isEmpty();
+        }
+    }
+
+    /** Processes whose command line is the marker (the test's own sleeps). */
+    static long sleepers(String marker) {
+        return ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").endsWith(marker)).count();
+    }
 }
