@@ -1,6 +1,10 @@
+import lib.*;
+import lib.cli.*;
+import lib.exec.*;
+import lib.overlay.*;
+import lib.source.*;
 import java.nio.file.*;
 import java.util.concurrent.Callable;
-import lib.*;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

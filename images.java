@@ -3,6 +3,11 @@
 //SOURCES lib/Lib.java
 //SOURCES make.java mkimage.java LegacyImport.java
 
+import lib.*;
+import lib.cli.*;
+import lib.exec.*;
+import lib.source.*;
+import lib.store.*;
 import java.lang.reflect.AnnotatedElement;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import lib.*;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -3,10 +3,16 @@
 //SOURCES lib/Lib.java
 //SOURCES mkimage.java LegacyImport.java
 
+import lib.*;
+import lib.cli.*;
+import lib.exec.*;
+import lib.model.*;
+import lib.output.*;
+import lib.source.*;
+import lib.store.*;
 import java.nio.file.*;
 import java.util.*;
 import java.util.concurrent.Callable;
-import lib.*;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

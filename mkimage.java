@@ -3,9 +3,15 @@
 //SOURCES lib/Lib.java
 //SOURCES LegacyImport.java
 
+import lib.*;
+import lib.cli.*;
+import lib.exec.*;
+import lib.model.*;
+import lib.output.*;
+import lib.overlay.*;
+import lib.source.*;
 import java.nio.file.*;
 import java.util.concurrent.Callable;
-import lib.*;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

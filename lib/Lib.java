@@ -7,20 +7,20 @@ package lib;
 //DEPS org.tukaani:xz:1.12
 //DEPS com.fasterxml.jackson.core:jackson-core:2.21.3
 //DEPS org.slf4j:slf4j-nop:1.7.36
-//SOURCES Cli.java Exec.java Fail.java Temp.java ImageRef.java Xcluster.java
-//SOURCES Docker.java Tars.java Registry.java Skopeo.java AppcManifest.java ImageDir.java
-//SOURCES Dockerfile.java ImageConfig.java OverlayImage.java ImageArchive.java OciCache.java
-//SOURCES Storage.java StorageJson.java OverlayLayer.java TarReader.java TarWriter.java TarSplit.java
-//SOURCES TarIndex.java GoJson.java GoPath.java Progress.java
-//SOURCES Opener.java CountingInput.java HashedInput.java JsonValue.java Digest.java Item.java Image.java Layer.java
-//SOURCES Source.java DaemonSource.java DaemonStream.java DockerArchive.java OciLayout.java OverlaySource.java JsonWriter.java
-//SOURCES Compression.java Platform.java GnuTarFixes.java Output.java
-//SOURCES StoreTar.java Verify.java Ls.java
-//SOURCES tar/SparseBody.java tar/ExpansionGuard.java
+//SOURCES Fail.java
+//SOURCES cli/Cli.java
+//SOURCES exec/Exec.java exec/Progress.java exec/Skopeo.java exec/Temp.java exec/Xcluster.java
+//SOURCES model/Digest.java model/GoJson.java model/GoPath.java model/Image.java model/ImageConfig.java model/ImageRef.java model/JsonValue.java model/JsonWriter.java model/Layer.java model/Opener.java model/Platform.java
+//SOURCES tar/SparseBody.java tar/ExpansionGuard.java tar/Compression.java tar/CountingInput.java tar/GnuTarFixes.java tar/HashedInput.java tar/TarIndex.java tar/TarReader.java tar/TarSplit.java tar/TarWriter.java tar/Tars.java
+//SOURCES overlay/AppcManifest.java overlay/Dockerfile.java overlay/ImageDir.java overlay/OverlayImage.java
+//SOURCES source/DaemonSource.java source/DaemonStream.java source/Docker.java source/DockerArchive.java source/Item.java source/OciCache.java source/OciLayout.java source/OverlaySource.java source/Registry.java source/Source.java
+//SOURCES store/Ls.java store/OverlayLayer.java store/Storage.java store/StorageJson.java store/StoreLayout.java store/StoreTar.java store/Verify.java
+//SOURCES output/ImageArchive.java output/Output.java
 
 /**
  * The one list of lib/'s sources and dependencies: each script says `//SOURCES lib/Lib.java`.
- * Sources are listed by name, since JBang ignores wildcards for scripts fetched over http.
+ * Sources are listed by path (relative to this file, one line per package), since JBang ignores
+ * wildcards for scripts fetched over http.
  * Keep tests/pom.xml's dependencies in step with the //DEPS above.
  */
 public final class Lib {

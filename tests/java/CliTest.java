@@ -1,6 +1,8 @@
+import lib.*;
+import lib.model.*;
 import static org.assertj.core.api.Assertions.*;
 
-import lib.ImageRef;
+import lib.model.ImageRef;
 import org.junit.jupiter.api.Test;
 
 /** The images command line: help, errors, exit codes; references parsed in one place. */
@@ -32,11 +34,11 @@ class CliTest {
     void theLightHelpIsTheFullModelsHelp() {
         // `images --help` builds stubs (names, descriptions), not every command with its options: the
         // same commands in the same order, the same text, so a new helper cannot be left out of it.
-        picocli.CommandLine full = lib.Cli.commandLine(new images(), null);
+        picocli.CommandLine full = lib.cli.Cli.commandLine(new images(), null);
         var light = images.light(images.commands());
         assertThat(light.subcommands().keySet()).containsExactlyElementsOf(full.getSubcommands().keySet());
         assertThat(images.commands().keySet()).containsExactlyElementsOf(full.getSubcommands().keySet());
-        assertThat(lib.Cli.commandLine(light, null).getUsageMessage()).isEqualTo(full.getUsageMessage());
+        assertThat(lib.cli.Cli.commandLine(light, null).getUsageMessage()).isEqualTo(full.getUsageMessage());
         Bed.Result r = Bed.images("--help");
         assertThat(r.out()).isEqualTo(full.getUsageMessage());
     }
@@ -158,8 +160,13 @@ class CliTest {
         String lib = Bed.read(Bed.REPO.resolve("lib/Lib.java"));
         java.util.Set<String> listed = new java.util.HashSet<>();
         lib.lines().filter(l -> l.startsWith("//SOURCES ")).forEach(l -> listed.addAll(java.util.List.of(l.substring(10).trim().split("\\s+"))));
-        for (java.io.File f : Bed.REPO.resolve("lib").toFile().listFiles((dir, name) -> name.endsWith(".java") && !name.equals("Lib.java")))
-            assertThat(listed).as("lib/Lib.java lists every lib source (JBang reads no wildcards over http)").contains(f.getName());
+        java.nio.file.Path libDir = Bed.REPO.resolve("lib");
+        try (var files = java.nio.file.Files.walk(libDir)) {
+            for (String f : files.map(p -> libDir.relativize(p).toString()).filter(n -> n.endsWith(".java") && !n.equals("Lib.java")).toList())
+                assertThat(listed).as("lib/Lib.java lists every lib source (JBang reads no wildcards over http)").contains(f);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         for (String script : new String[] {"images.java", "make.java", "mkimage.java", "legacy-import.java"})
             assertThat(Bed.read(Bed.REPO.resolve(script))).as(script).contains("//SOURCES lib/Lib.java").doesNotContain("//DEPS");
     }

@@ -1,3 +1,5 @@
+import lib.*;
+import lib.store.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +10,7 @@ import java.nio.file.*;
 import java.nio.file.attribute.FileTime;
 import java.util.*;
 import lib.Fail;
-import lib.Storage;
+import lib.store.Storage;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,14 +75,14 @@ class DifferentialTest {
             String ours = ours(archive, dir.resolve("native.tar"));
             Bed.Result theirs = NativeStorageTest.skopeoCopy("docker-archive:" + archive,
                     "containers-storage:[overlay@" + dir.resolve("root") + "+" + dir.resolve("run") + "]" + name);
-            lib.Temp.unmount(dir);
+            lib.exec.Temp.unmount(dir);
             if (ours != null && theirs.code() != 0) return "refused by both: " + ours + " / skopeo: " + theirs.stderr().trim();
             if (ours != null) return "ours refused, skopeo did not: " + ours;
             if (theirs.code() != 0) return "skopeo refused, ours did not: " + theirs.stderr().trim();
             Path mine = NativeStorageTest.unpack(dir.resolve("native.tar")).resolve("var/lib/containers/storage");
             return differences(mine, dir.resolve("root"), start);
         } finally {
-            lib.Temp.unmount(dir);
+            lib.exec.Temp.unmount(dir);
             Bed.run(Map.of(), null, "rm", "-rf", "--one-file-system", dir.toString());
         }
     }

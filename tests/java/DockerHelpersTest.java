@@ -16,7 +16,7 @@ class DockerHelpersTest {
     }
 
     static List<String> tarNames(byte[] tar) {
-        return lib.Tars.names(new ByteArrayInputStream(tar));
+        return lib.tar.Tars.names(new ByteArrayInputStream(tar));
     }
 
     @Test

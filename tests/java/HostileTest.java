@@ -4,7 +4,7 @@ import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.*;
-import lib.LayerSafetyTest.Raw;
+import lib.store.LayerSafetyTest.Raw;
 import org.junit.jupiter.api.Test;
 
 /**

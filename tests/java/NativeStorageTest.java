@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The native storage tar (lib.Storage, written by an unprivileged user) against what skopeo
+ * The native storage tar (lib.store.Storage, written by an unprivileged user) against what skopeo
  * writes as root from the same images, and read back by podman and skopeo.
  */
 class NativeStorageTest {
@@ -65,7 +65,7 @@ class NativeStorageTest {
             Bed.Result r = skopeoCopy(s, "containers-storage:[overlay@" + t.resolve("root") + "+" + t.resolve("run") + "]" + name);
             assertThat(r.code()).as("skopeo copy " + s + ": " + r).isZero();
         }
-        lib.Temp.unmount(t); // skopeo leaves ROOT/overlay mounted on itself
+        lib.exec.Temp.unmount(t); // skopeo leaves ROOT/overlay mounted on itself
         return t;
     }
 
@@ -289,8 +289,8 @@ class NativeStorageTest {
             Bed.Result other = podman(t, runroot, conf, "run", "--rm", "--network", "none", OTHER);
             assertThat(other.out()).as(other.toString()).isEqualTo("other-says-hello\n");
         } finally {
-            lib.Temp.unmount(t);
-            lib.Temp.unmount(runroot);
+            lib.exec.Temp.unmount(t);
+            lib.exec.Temp.unmount(runroot);
             Bed.run(Map.of(), null, "rm", "-rf", "--one-file-system", runroot.toString());
         }
     }
@@ -317,7 +317,7 @@ class NativeStorageTest {
                 assertThat(layerDigests(out)).isEqualTo(diffIds(ref));
             }
         } finally {
-            lib.Temp.unmount(t);
+            lib.exec.Temp.unmount(t);
         }
     }
 

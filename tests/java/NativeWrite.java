@@ -1,9 +1,12 @@
+import lib.*;
+import lib.output.*;
+import lib.store.*;
 import java.io.OutputStream;
 import java.nio.file.*;
 import java.util.*;
 import lib.Fail;
-import lib.Storage;
-import lib.Output;
+import lib.output.Output;
+import lib.store.Storage;
 
 /**
  * Test helper, run as a program (as an unprivileged user, too): NativeWrite OUT SOURCE...

@@ -1,9 +1,0 @@
-package lib;
-
-import java.io.IOException;
-import java.io.InputStream;
-
-/** Opens the bytes of a blob, as many times as needed. */
-interface Opener {
-    InputStream open() throws IOException;
-}

@@ -1,0 +1,149 @@
+package lib.source;
+
+import lib.Fail;
+import lib.exec.Exec;
+import lib.exec.Temp;
+import lib.model.ImageRef;
+import lib.tar.TarIndex;
+import lib.tar.Tars;
+import java.io.*;
+import java.nio.file.*;
+import java.util.*;
+
+/** The docker helpers of images.sh, on the daemon that DOCKER_HOST names. */
+public final class Docker {
+    private Docker() {}
+
+    /** The docker client: $DOCKER, else `docker` on the PATH. */
+    public static String bin() {
+        String d = System.getenv("DOCKER");
+        return d != null && !d.isBlank() ? d : "docker";
+    }
+
+    public static Exec docker(String... args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(bin());
+        argv.addAll(Arrays.asList(args));
+        return Exec.of(argv);
+    }
+
+    /** in_docker: does the daemon have this image? It must have a version. */
+    public static boolean has(String image) {
+        ImageRef.versioned(image);
+        return docker("image", "inspect", "--format", "{{.Id}}", image).ok();
+    }
+
+    /** The image id (sha256:...) of an image the daemon has. */
+    public static String id(String image) {
+        return docker("image", "inspect", "--format", "{{.Id}}", image).fails("Can't find image [" + image + "]").read().trim();
+    }
+
+    /** `docker pull` unless the daemon already has it. */
+    public static void pull(String image) {
+        if (has(image)) return;
+        docker("pull", image).fails("Pull failed [" + image + "]").changes().run();
+    }
+
+    /** docker_export: the files of an image as a tar (create a container, export it, remove it). */
+    public static void export(String image, OutputStream out) {
+        if (!has(image)) throw Fail.die("Can't find image [" + image + "]");
+        String c = docker("create", image, "sh").fails("FAILED; docker create").changes().read().trim();
+        if (c.isEmpty()) return; // dry-run
+        try {
+            docker("export", c).fails("docker export", image).out(out).run();
+        } finally {
+            docker("rm", c).ok();
+        }
+    }
+
+    /** docker_ls: the image's files, sorted. */
+    public static List<String> ls(String image) {
+        try {
+            java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+            var names = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> Tars.names(java.nio.channels.Channels.newInputStream(pipe.source())));
+            try (OutputStream out = java.nio.channels.Channels.newOutputStream(pipe.sink())) {
+                export(image, out);
+            }
+            List<String> sorted = new ArrayList<>(names.join());
+            Collections.sort(sorted);
+            return sorted;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof Fail f ? f : e;
+        }
+    }
+
+    /** `docker save IMAGE` into a file of a fresh temporary folder. */
+    public static Path save(String image, Path dir) {
+        docker("inspect", image).fails("Failed; docker inspect").read();
+        Path tar = dir.resolve("img.tar");
+        docker("save", "-o", tar.toString(), image).fails("Failed; docker save").run();
+        return tar;
+    }
+
+    /** docker_ls_layers: `=== Layer; PATH`, then the files of that layer, for each layer. */
+    public static void lsLayers(String image, PrintStream out) {
+        Path tmp = Temp.dir("images");
+        try {
+            TarIndex saved = TarIndex.of(save(image, tmp), "docker save " + image);
+            for (String layer : DockerArchive.layerFiles(saved, "docker save " + image)) {
+                out.println("=== Layer; " + layer);
+                try (InputStream in = saved.opener(layer).open()) {
+                    for (String n : Tars.names(in)) out.println(n);
+                }
+            }
+        } catch (IOException e) {
+            throw Fail.die("Can't read [docker save " + image + "]: " + e.getMessage());
+        } finally {
+            Temp.delete(tmp);
+        }
+    }
+
+    /** docker_save_layers: unpack the named layers, in order, into one folder; its tar on out. */
+    public static void saveLayers(String image, List<String> layers, OutputStream out) {
+        if (layers.isEmpty()) throw Fail.usage("No layer");
+        Path tmp = Temp.dir("images");
+        Path files = tmp.resolve("files");
+        try {
+            TarIndex saved = TarIndex.of(save(image, tmp), "docker save " + image);
+            Files.createDirectory(files);
+            for (String layer : layers) {
+                try (InputStream in = saved.opener(layer).open()) {
+                    Exec.of("tar", "-x", "-C", files.toString()).fails("tar", layer).in(in).run();
+                }
+            }
+            Exec.of("tar", "-c", "-C", files.toString(), ".").fails("tar", image).out(out).run();
+        } catch (IOException e) {
+            throw Fail.die("Can't read [docker save " + image + "]: " + e.getMessage());
+        } finally {
+            Temp.delete(tmp);
+        }
+    }
+
+    /** docker_flush: remove all containers and images; only with --really. */
+    public static void flush(boolean really) {
+        if (!really) throw Fail.die("THIS WILL WIPE YOUR ENTIRE DOCKER. Invoke with --really");
+        List<String> containers = words(docker("ps", "-a", "-q").read());
+        if (!containers.isEmpty()) docker(concat(List.of("rm", "-f"), containers)).changes().run();
+        List<String> images = words(docker("images", "-q").read());
+        if (!images.isEmpty()) docker(concat(List.of("rmi", "-f"), new ArrayList<>(new LinkedHashSet<>(images)))).changes().run();
+    }
+
+    private static Exec docker(List<String> args) {
+        return docker(args.toArray(String[]::new));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> l = new ArrayList<>(a);
+        l.addAll(b);
+        return l;
+    }
+
+    static List<String> words(String s) {
+        List<String> l = new ArrayList<>();
+        for (String w : s.trim().split("\\s+")) if (!w.isEmpty()) l.add(w);
+        return l;
+    }
+}
