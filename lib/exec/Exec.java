@@ -25,16 +25,29 @@ public final class Exec {
     static volatile int signal; // SIGINT (2) or SIGTERM (15) received: we are stopping
 
     static {
-        for (String name : List.of("INT", "TERM")) { // exit 128+N after the cleanup hook, saying it was interrupted
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
-                    signal = s.getNumber();
-                    System.err.println("ERROR: Interrupted (SIG" + s.getName() + "): stopping, removing what was half made");
-                    System.exit(128 + s.getNumber()); // the cleanup hook (Temp) stops our programs and removes our files
-                });
-            } catch (IllegalArgumentException e) {
-                // the signal is not ours to handle here (e.g. ignored by the shell): leave it
-            }
+        for (String name : List.of("INT", "TERM")) onSignal(name);
+    }
+
+    /**
+     * SIGINT/SIGTERM: say it was interrupted, then exit 128+N through the cleanup hook (Temp),
+     * which stops our programs (and their groups) and removes our files. sun.misc.Signal through
+     * reflection: javac warns about it on every first run of a script otherwise.
+     */
+    private static void onSignal(String name) {
+        try {
+            Class<?> sig = Class.forName("sun.misc.Signal"), handler = Class.forName("sun.misc.SignalHandler");
+            Object s = sig.getConstructor(String.class).newInstance(name);
+            int number = (int) sig.getMethod("getNumber").invoke(s);
+            Object h = java.lang.reflect.Proxy.newProxyInstance(Exec.class.getClassLoader(), new Class<?>[] {handler}, (proxy, m, args) -> {
+                if (!m.getName().equals("handle")) return null;
+                signal = number;
+                System.err.println("ERROR: Interrupted (SIG" + name + "): stopping, removing what was half made");
+                System.exit(128 + number);
+                return null;
+            });
+            sig.getMethod("handle", sig, handler).invoke(null, s, h);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // no such signal handling here (another JVM, or the signal ignored by the shell): the JVM's own applies
         }
     }
 

@@ -178,4 +178,13 @@ class DailyUseTest {
     static long sleepers(String marker) {
         return ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").endsWith(marker)).count();
     }
+
+    @Test
+    void theLauncherRunsOurScriptsFromAnyFolder() {
+        File elsewhere = Bed.tempDir("elsewhere").toFile();
+        Bed.Result r = Bed.run(Map.of(), null, elsewhere, Bed.REPO.resolve("jbang").toString(), "images", "--version");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("images ");
+        assertThat(r.stderr()).doesNotContain("could not be found");
+    }
 }
