@@ -154,7 +154,7 @@ public class make implements Callable<Integer> {
     }
 
     /** mktar (internal, root): skopeo each image into a fresh storage tree, then tar it. */
-    @Command(name = "mktar", mixinStandardHelpOptions = true,
+    @Command(name = "mktar", mixinStandardHelpOptions = true, hidden = true,
             description = {"(internal, root) Copy images from docker into a fresh containers-storage tree with skopeo, then tar it."})
     public static class Mktar implements Callable<Integer> {
         @Mixin Cli.Options options;

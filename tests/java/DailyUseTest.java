@@ -187,4 +187,17 @@ class DailyUseTest {
         assertThat(r.out()).contains("images ");
         assertThat(r.stderr()).doesNotContain("could not be found");
     }
+
+    @Test
+    void helpPutsMakeFirstGroupsTheCommandsAndHidesMktar() {
+        String help = Bed.images("--help").out();
+        List<String> lines = help.lines().toList();
+        int commands = lines.indexOf("Commands:");
+        assertThat(lines.get(commands + 1)).isEqualTo("  Build:");
+        assertThat(lines.get(commands + 2)).startsWith("    make ");
+        assertThat(help).contains("  Inspect a tar:\n", "  Local registry:\n", "  Docker helpers:\n").doesNotContain("mktar");
+        assertThat(help.indexOf("Inspect a tar:")).isLessThan(help.indexOf("Local registry:"));
+        // each description ends a sentence (the first line of a longer one is not cut at a colon)
+        assertThat(help).doesNotContainPattern(":\\n\\n");
+    }
 }
