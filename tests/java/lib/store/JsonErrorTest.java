@@ -37,4 +37,17 @@ class JsonErrorTest {
         assertThatThrownBy(() -> JsonValue.parse("{}\n {}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessage("data after the document at line 2, column 2");
     }
+
+    @Test
+    void aDockerArchiveCutShortSaysWhereNotMissingManifest() throws Exception {
+        Path archive = tmp.resolve("cut.tar");
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        TarWriter w = new TarWriter(buf);
+        w.put(TarWriter.Entry.file("layer.tar", 0644, 0, 0), new byte[100_000]);
+        w.put(TarWriter.Entry.file("manifest.json", 0644, 0, 0), "[]".getBytes(StandardCharsets.UTF_8));
+        w.finish();
+        Files.write(archive, java.util.Arrays.copyOf(buf.toByteArray(), 50_000));
+        assertThatThrownBy(() -> Storage.write(List.of("docker-archive:" + archive), java.io.OutputStream.nullOutputStream()))
+                .isInstanceOf(Fail.class).hasMessage("Can't read [docker-archive:" + archive + "]: it ends after 50000 bytes, inside entry [layer.tar] (cut short)");
+    }
 }
