@@ -25,7 +25,7 @@ class MakeTest {
         TestImages.multi("test/multi:1");
         TestImages.plain("test/plain:1", "plain-says-hi");
         TestImages.load("k8s.gcr.io/pause:3.1", List.of("/bin/sh", "-c", "echo pause"), List.of(new TestImages.Layer().busybox().bytes()));
-        tar = Bed.tempDir("make").resolve("out/images.tar");
+        tar = Bed.tempDir("make").resolve("images.tar");
         Bed.Result r = make(Map.of("XCLUSTER_OVLPATH", EXAMPLES.toString()), "--tar=" + tar,
                 "test/multi:1", "test/plain:1", "hello=example/hello:1", "legacy");
         assertThat(r.code()).as(r.toString()).isZero();
