@@ -309,7 +309,7 @@ public final class Exec {
     }
 
     private void echo(String prefix) {
-        if (verbose) System.err.println(prefix + line(argv));
+        if (verbose) System.err.println(prefix + (group ? "setsid " : "") + line(argv)); // as run
     }
 
     private void execute(OutputStream stdout) {
