@@ -78,11 +78,7 @@ record DockerArchive(Path file, String ref, String where) implements Source {
         for (int i = 0; i < diffIds.size(); i++) {
             String file = files.get(i).asText();
             Opener raw = idx.opener(file);
-            Digest named = file.startsWith("blobs/sha256/") ? Digest.parseOrNull("sha256:" + file.substring(13)) : null;
-            if (named != null) // named by its digest (the OCI form in an archive): checked as a blob, before it is decompressed
-                layers.add(new Layer(diffIds.get(i), named, -1, raw, where + ": " + file));
-            else
-                layers.add(new Layer(diffIds.get(i), diffIds.get(i), -1, () -> Compression.decompressed(raw.open()), where + ": " + file));
+            layers.add(new Layer(diffIds.get(i), diffIds.get(i), -1, () -> Compression.decompressed(raw.open()), where + ": " + file));
         }
         return new Image(names, config, Image.created(config, where), null, layers, where);
     }
