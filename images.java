@@ -271,7 +271,7 @@ public class images {
         Ls.inspect(file, name, config ? "config" : raw ? "raw" : "all", System.out);
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "verify", description = {"Check an images tar the way containers/storage reads it, without unpacking it:",
+    @Command(mixinStandardHelpOptions = true, name = "verify", header = "Check an images tar the way containers/storage reads it; OK or ERROR:.", description = {"Check an images tar the way containers/storage reads it, without unpacking it:",
             "layer ids, link, lower and l/, images and their big data, and each layer's tar-split replayed with its diff/ files",
             "giving exactly its diff digest. Prints one line on success, else ERROR: naming the image, layer and file."})
     void verify(@Mixin Cli.Options o, @Parameters(paramLabel = "FILE", description = "An images tar, or - for stdin (copied to a temporary file first).") String file) {

@@ -92,12 +92,18 @@ public class make implements Callable<Integer> {
     public Integer call() {
         String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
         if (tar == null) Output.checkFolder(Path.of(out).getParent()); // not named by the user: it must be private
+        else if (!out.equals("-")) requireFolder(Path.of(out).toAbsolutePath().getParent()); // as docker save -o and tar -cf
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
         if (verify && out.equals("-")) throw Fail.usage("--verify needs --tar=FILE");
         verifyOutput = verify;
         List<Item> all = new ArrayList<>();
+        pauseItem = noPause ? null : pause;
         if (!noPause) all.add(Item.parse(pause));
-        for (String item : items) all.add(Item.parse(item));
+        Set<String> seen = new HashSet<>(noPause ? List.of() : List.of(pause));
+        for (String item : items) {
+            if (!seen.add(item)) System.err.println("WARNING: [" + item + "] is given twice: it is stored once");
+            else all.add(Item.parse(item));
+        }
         if (platform != null) {
             if (via.equals("skopeo")) throw Fail.usage("--platform needs --via=native");
             Platform.want(platform);
@@ -118,7 +124,13 @@ public class make implements Callable<Integer> {
 
     static void classic(List<Item> items, String out) {
         List<String> images = new ArrayList<>();
-        for (Item item : items) images.add(image(item));
+        for (Item item : items) {
+            try {
+                images.add(image(item));
+            } catch (Fail f) {
+                throw pauseFailed(item, f);
+            }
+        }
         mktar(images, out);
     }
 
@@ -163,7 +175,7 @@ public class make implements Callable<Integer> {
     }
 
     /** mktar (internal, root): skopeo each image into a fresh storage tree, then tar it. */
-    @Command(name = "mktar", mixinStandardHelpOptions = true,
+    @Command(name = "mktar", mixinStandardHelpOptions = true, hidden = true,
             description = {"(internal, root) Copy images from docker into a fresh containers-storage tree with skopeo, then tar it."})
     public static class Mktar implements Callable<Integer> {
         @Mixin Cli.Options options;
@@ -248,20 +260,38 @@ public class make implements Callable<Integer> {
             List<Source> sources = new ArrayList<>();
             for (Item item : items) {
                 Progress.say("Adding [" + item + "]");
-                sources.add(Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
+                try {
+                    sources.add(Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
+                } catch (Fail f) {
+                    throw pauseFailed(item, f);
+                }
             }
             if (Exec.dryRun) {
                 System.err.println("dry-run: write " + out + " from " + String.join(" ", sources.stream().map(Object::toString).toList()));
                 return;
             }
             String[] wrote = {null};
-            output(out, null, os -> wrote[0] = Storage.copy(sources, os, cache, vm), wrote);
+            try {
+                output(out, null, os -> wrote[0] = Storage.copy(sources, os, cache, vm), wrote);
+            } catch (Fail f) { // the daemon's images are read together: when the pause image is its only one, name it
+                boolean onlyPause = items.stream().filter(i -> i.medium() == Item.Medium.DAEMON).count() == 1;
+                throw onlyPause && f.getMessage().contains("docker") ? pauseFailed(items.get(0), f) : f;
+            }
         } finally {
             Temp.delete(tmp);
         }
     }
 
     // ---- shared
+
+    static String pauseItem; // the pause image as given (--pause), null with --no-pause
+
+    /** A failure on the pause image (the default item, easily not asked for) names it and the ways out. */
+    static Fail pauseFailed(Item item, Fail f) {
+        if (pauseItem == null || !item.text().equals(pauseItem) || f.getMessage().isEmpty()) return f;
+        return Fail.die("Can't get the pause image [" + pauseItem + "]: " + f.getMessage()
+                + " (give --pause=IMG, or --no-pause to leave it out)");
+    }
 
     static boolean verifyOutput; // make --verify, mktar --verify
 
@@ -284,6 +314,10 @@ public class make implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw Fail.die("Can't read [" + out + "]: " + e.getMessage());
         }
+    }
+
+    static void requireFolder(Path dir) {
+        if (!Files.isDirectory(dir)) throw Fail.die("No such folder [" + dir + "] for --tar: create it first, or name another");
     }
 
     static void mkdirs(Path dir) {

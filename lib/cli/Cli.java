@@ -4,6 +4,7 @@ import lib.Fail;
 import lib.Lib;
 import lib.exec.Exec;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -102,18 +103,41 @@ public final class Cli {
         Set<Help> subs = new LinkedHashSet<>(help.subcommands().values());
         subs.removeIf(h -> h.commandSpec().usageMessage().hidden());
         if (subs.isEmpty()) return "";
-        int names = subs.stream().mapToInt(h -> h.commandSpec().name().length()).max().getAsInt() + 2;
+        int names = subs.stream().mapToInt(h -> h.commandSpec().name().length()).max().getAsInt() + 4;
         int width = help.commandSpec().usageMessage().width();
         Help.TextTable table = new SpaceWrap(help.colorScheme(), Help.TextTable.forColumns(help.colorScheme(),
                 new Help.Column(names, 2, Help.Column.Overflow.SPAN), new Help.Column(width - names, 2, Help.Column.Overflow.WRAP)));
         boolean aliases = false;
-        for (Help h : subs) {
+        String group = null;
+        for (Help h : sorted(subs)) {
+            String g = group(h.commandSpec().name());
+            if (!g.equals(group) && subs.size() > 6) table.addRowValues((group == null ? "" : "\n") + g, "");
+            group = g;
             UsageMessageSpec u = h.commandSpec().usageMessage();
             String[] text = u.header().length > 0 ? u.header() : u.description();
-            table.addRowValues(h.commandSpec().name(), text.length > 0 ? text[0] : "");
+            table.addRowValues("  " + h.commandSpec().name(), text.length > 0 ? text[0] : "");
             aliases |= h.commandSpec().aliases().length > 0;
         }
         return table + (aliases ? "\nEvery name_with_underscores also works as name-with-dashes, and vice versa.\n" : "");
+    }
+
+    /** images' commands as a maintainer uses them: build first, then look inside, the registry, docker, the rest. */
+    private static final List<String> GROUPS = List.of("Build:", "Inspect a tar:", "Local registry:",
+            "Docker helpers:", "xcluster:", "Help:");
+
+    static String group(String name) {
+        if (List.of("make", "mkimage", "legacy-import").contains(name)) return GROUPS.get(0);
+        if (List.of("ls", "inspect", "verify").contains(name)) return GROUPS.get(1);
+        if (name.startsWith("lreg_")) return GROUPS.get(2);
+        if (name.startsWith("docker_") || name.equals("in_docker")) return GROUPS.get(3);
+        if (List.of("env", "get_rootfs", "get_manifest").contains(name)) return GROUPS.get(4);
+        return GROUPS.get(5);
+    }
+
+    private static List<Help> sorted(Set<Help> subs) {
+        List<Help> l = new ArrayList<>(subs); // stable: the order of declaration within a group
+        l.sort(Comparator.comparingInt(h -> GROUPS.indexOf(group(h.commandSpec().name()))));
+        return l;
     }
 
     /** Levenshtein distance: how many letters to change, add or drop. */

@@ -21,11 +21,41 @@ public final class Exec {
     public static boolean verbose;
     public static boolean dryRun;
     private static final Set<Process> running = Collections.synchronizedSet(new HashSet<>());
+    private static final Set<Long> groups = Collections.synchronizedSet(new HashSet<>()); // PIDs that lead a process group
+    static volatile int signal; // SIGINT (2) or SIGTERM (15) received: we are stopping
+
+    static {
+        for (String name : List.of("INT", "TERM")) onSignal(name);
+    }
+
+    /**
+     * SIGINT/SIGTERM: say it was interrupted, then exit 128+N through the cleanup hook (Temp),
+     * which stops our programs (and their groups) and removes our files. sun.misc.Signal through
+     * reflection: javac warns about it on every first run of a script otherwise.
+     */
+    private static void onSignal(String name) {
+        try {
+            Class<?> sig = Class.forName("sun.misc.Signal"), handler = Class.forName("sun.misc.SignalHandler");
+            Object s = sig.getConstructor(String.class).newInstance(name);
+            int number = (int) sig.getMethod("getNumber").invoke(s);
+            Object h = java.lang.reflect.Proxy.newProxyInstance(Exec.class.getClassLoader(), new Class<?>[] {handler}, (proxy, m, args) -> {
+                if (!m.getName().equals("handle")) return null;
+                signal = number;
+                System.err.println("ERROR: Interrupted (SIG" + name + "): stopping, removing what was half made");
+                System.exit(128 + number);
+                return null;
+            });
+            sig.getMethod("handle", sig, handler).invoke(null, s, h);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // no such signal handling here (another JVM, or the signal ignored by the shell): the JVM's own applies
+        }
+    }
 
     private final List<String> argv;
     private String failure;
     private boolean changes;
     private boolean showStderr;
+    private boolean group;
     private InputStream in;
     private OutputStream out;
     private File dir;
@@ -51,6 +81,12 @@ public final class Exec {
     /** The whole message on failure, as images.sh says it. */
     public Exec fails(String message) {
         this.failure = message;
+        return this;
+    }
+
+    /** Runs it in a process group of its own (setsid): on any way out, the whole group is ended (a script's children too). */
+    public Exec group() {
+        this.group = true;
         return this;
     }
 
@@ -114,50 +150,63 @@ public final class Exec {
     public void stream(Reader reader) {
         if (changes && dryRun) throw new IllegalStateException("--dry-run: not streaming " + line(argv));
         echo("+ ");
-        // ProcessBuilder, not zt-exec: zt-exec closes stdout when the program exits, which cuts
-        // short a reader that is still behind.
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().putAll(env);
-        Process p;
+        // zt-exec pumps stdout into an OS pipe that we close once the program is done and its
+        // output all pumped: the reader, even far behind, reads to the real end (zt-exec's own
+        // stream of the process is closed when the program exits)
+        java.nio.channels.Pipe pipe;
         try {
-            p = pb.start();
+            pipe = java.nio.channels.Pipe.open();
         } catch (IOException e) {
-            throw Fail.die("Not executable [" + argv.get(0) + "]");
+            throw new UncheckedIOException(e);
         }
-        process = p;
-        running.add(p);
-        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try (InputStream e = p.getErrorStream()) {
-                byte[] b = e.readNBytes(1 << 16); // what a failing program says, bounded
-                e.transferTo(OutputStream.nullOutputStream());
-                return b;
-            } catch (IOException x) {
-                return new byte[0];
+        OutputStream sink = java.nio.channels.Channels.newOutputStream(pipe.sink());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        java.util.concurrent.CompletableFuture<ProcessResult> done = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (sink) {
+                return start(sink, new Bounded(err, 1 << 16));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
         RuntimeException failed = null;
-        try (InputStream in = p.getInputStream()) {
-            p.getOutputStream().close();
+        try (InputStream in = java.nio.channels.Channels.newInputStream(pipe.source())) {
             reader.read(in);
         } catch (IOException e) {
             failed = Fail.die(defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]: " + e.getMessage());
         } catch (RuntimeException e) {
             failed = e;
         }
-        if (failed != null && p.isAlive()) stop(); // else it died first: its error is the one to give
-        int exit;
+        if (failed != null) stop(); // the reader gave up: the program may be blocked on a full pipe
+        ProcessResult r;
         try {
-            exit = p.waitFor();
-        } catch (InterruptedException e) {
-            stop();
-            Thread.currentThread().interrupt();
-            throw Fail.die("Interrupted");
-        } finally {
-            running.remove(p);
+            r = done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (failed != null) throw failed;
+            throw e.getCause() instanceof RuntimeException x ? x : e;
         }
-        String stderr = new String(err.join(), StandardCharsets.UTF_8);
-        if (exit != 0 && !stopped) throw failed(stderr);
+        if (r.getExitValue() != 0 && !stopped) throw failed(err.toString(StandardCharsets.UTF_8));
         if (failed != null) throw failed;
+    }
+
+    /** Keeps the first `max` bytes (what a failing program says), drops the rest. */
+    private static final class Bounded extends OutputStream {
+        private final ByteArrayOutputStream to;
+        private final int max;
+
+        Bounded(ByteArrayOutputStream to, int max) {
+            this.to = to;
+            this.max = max;
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            to.write(b, off, Math.max(0, Math.min(len, max - to.size())));
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
     }
 
     /** Runs it only to learn whether it succeeds; its output is dropped (true under --dry-run for a changing command). */
@@ -216,6 +265,7 @@ public final class Exec {
         stopped = true; // also when it has not started yet: start() sees this
         Process p = process;
         if (p == null || !p.isAlive()) return;
+        if (groups.contains(p.pid())) signalGroup(p.pid(), "KILL");
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
     }
@@ -259,7 +309,7 @@ public final class Exec {
     }
 
     private void echo(String prefix) {
-        if (verbose) System.err.println(prefix + line(argv));
+        if (verbose) System.err.println(prefix + (group ? "setsid " : "") + line(argv)); // as run
     }
 
     private void execute(OutputStream stdout) {
@@ -271,6 +321,7 @@ public final class Exec {
 
     /** The error of a program that exited non-zero: a dead daemon in one line, else this step's message and its stderr. */
     private Fail failed(String stderr) {
+        if (signal != 0) return new Fail("", "", 128 + signal); // killed by our stop on a signal: said once, above
         unreachable(stderr);
         String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
         return new Fail(msg, stderr, 1);
@@ -278,7 +329,13 @@ public final class Exec {
 
     private ProcessResult start(OutputStream stdout, OutputStream stderr) {
         if (changes && dryRun) throw new IllegalStateException("--dry-run: not running " + line(argv)); // the guarantee
-        ProcessExecutor pe = new ProcessExecutor().command(argv).exitValueAny()
+        List<String> cmd = argv;
+        if (group) { // setsid: a session and process group of its own (same PID), so that stop() ends all of it
+            if (!new File(argv.get(0)).canExecute()) throw Fail.die("Not executable [" + argv.get(0) + "]");
+            cmd = new ArrayList<>(List.of("setsid"));
+            cmd.addAll(argv);
+        }
+        ProcessExecutor pe = new ProcessExecutor().command(cmd).exitValueAny()
                 .redirectOutput(stdout).redirectError(stderr).environment(env);
         if (in != null) pe.redirectInput(in);
         if (dir != null) pe.directory(dir);
@@ -289,6 +346,7 @@ public final class Exec {
             throw Fail.die("Not executable [" + argv.get(0) + "]");
         }
         Process p = sp.getProcess();
+        if (group) groups.add(p.pid());
         process = p;
         if (stopped) stop();
         running.add(p);
@@ -304,6 +362,22 @@ public final class Exec {
                     + (c == null ? e : c.getMessage()));
         } finally {
             running.remove(p);
+            if (group) { // on every way out: what the program left running in its group ends too
+                signalGroup(p.pid(), "KILL");
+                groups.remove(p.pid());
+            }
+        }
+    }
+
+    /** kill -SIG -- -PGID: the whole process group of a program started with group(). */
+    private static void signalGroup(long pgid, String sig) {
+        try {
+            new ProcessExecutor().command("kill", "-s", sig, "--", "-" + pgid).exitValueAny()
+                    .redirectOutput(OutputStream.nullOutputStream()).redirectError(OutputStream.nullOutputStream()).execute();
+        } catch (IOException | java.util.concurrent.TimeoutException e) {
+            // kill is there on every Linux; a group already gone is no error
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -319,6 +393,7 @@ public final class Exec {
             ps = new ArrayList<>(running);
         }
         for (Process p : ps) {
+            if (groups.contains(p.pid())) signalGroup(p.pid(), "TERM");
             p.descendants().forEach(ProcessHandle::destroy);
             p.destroy();
         }
@@ -328,6 +403,7 @@ public final class Exec {
             } catch (InterruptedException e) {
                 return;
             }
+            if (groups.contains(p.pid())) signalGroup(p.pid(), "KILL"); // children that ignored TERM
         }
     }
 

@@ -126,14 +126,9 @@ public final class Temp {
                 if (point.equals(prefix) || point.startsWith(prefix + "/")) points.add(point);
             }
             points.sort(Comparator.reverseOrder()); // deepest first
-            for (String point : points) {
-                new ProcessBuilder("umount", "-l", point).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-            }
+            for (String point : points) Exec.of("umount", "-l", point).ok(); // best effort: the delete then refuses a mount
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

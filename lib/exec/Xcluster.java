@@ -11,7 +11,7 @@ public final class Xcluster {
     /** $XCLUSTER, required and executable (get_rootfs's checks). */
     public static String script() {
         String x = System.getenv("XCLUSTER");
-        if (x == null || x.isBlank()) throw Fail.die("Not set [$XCLUSTER]");
+        if (x == null || x.isBlank()) throw Fail.die("Not set [$XCLUSTER]: export XCLUSTER=/path/to/xcluster/xcluster.sh (xcluster's own script)");
         if (!Files.isRegularFile(Path.of(x)) || !Files.isExecutable(Path.of(x))) throw Fail.die("Not executable [" + x + "]");
         return x;
     }

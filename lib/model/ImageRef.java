@@ -45,7 +45,7 @@ public record ImageRef(String domain, String path, String tag, String digest) {
     /** Parses and requires a tag or digest: images.sh's "Image must have a version". */
     public static ImageRef versioned(String s) {
         ImageRef r = parse(s);
-        if (!r.hasVersion()) throw Fail.die("Image must have a version");
+        if (!r.hasVersion()) throw Fail.die("Image must have a version [" + s + "] (give a tag, e.g. " + s + ":latest)");
         return r;
     }
 

@@ -25,9 +25,15 @@ public final class JsonValue implements Iterable<JsonValue> {
         try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() == null) throw new IOException("empty document");
             JsonValue v = read(p);
-            if (p.nextToken() != null) throw new IOException("data after the document");
+            if (p.nextToken() != null) throw new IOException("data after the document" + at(p.currentTokenLocation()));
             return v;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) { // one line: the parser's own text and the position
+            throw new IOException(e.getOriginalMessage().replaceAll("\\s+", " ") + at(e.getLocation()), e);
         }
+    }
+
+    private static String at(com.fasterxml.jackson.core.JsonLocation l) {
+        return l == null ? "" : " at line " + l.getLineNr() + ", column " + l.getColumnNr();
     }
 
     /**

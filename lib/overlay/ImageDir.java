@@ -21,6 +21,6 @@ public final class ImageDir {
     /** `DIR/tar OUT` with the caller's environment (XCLUSTER, SETUP, GOPATH, ...); its stderr is shown. */
     public static Exec tarScript(Path dir, String out) {
         return Exec.of(dir.toAbsolutePath().resolve("tar").toString(), out)
-                .fails("Failed to create ovl.tar [" + dir.resolve("tar") + "]").showStderr();
+                .fails("Failed to create ovl.tar [" + dir.resolve("tar") + "]").showStderr().group();
     }
 }

@@ -13,6 +13,7 @@ import lib.tar.TarSplit;
 import lib.tar.Tars;
 import lib.tar.TarWriter;
 import java.io.*;
+import java.security.MessageDigest;
 import java.util.*;
 
 /**
@@ -92,10 +93,26 @@ public final class OverlayLayer {
             CountingInput blobIn = new CountingInput(blobSha);
             Compression compression = Compression.detect(blobIn);
             if (compression == Compression.NONE) return apply(blob, blobIn, blobIn, blobSha, null, compression); // the layer is the blob: one digest serves both
-            try (HashedInput diffSha = new HashedInput(compression.open(blobIn))) {
+            try (HashedInput diffSha = new HashedInput(guarded(blob, compression.open(blobIn), blobIn))) {
                 return apply(blob, blobIn, new CountingInput(diffSha), blobSha, diffSha, compression);
             }
         }
+    }
+
+    /** A blob whose compressed digest is known is checked early when it expands like a bomb (see ExpansionGuard). */
+    private static InputStream guarded(Layer blob, InputStream plain, CountingInput blobIn) {
+        if (blob.digest() == null || blob.digest().equals(blob.diffId())) return plain; // no compressed digest to check
+        return new lib.tar.ExpansionGuard(plain, () -> blobIn.count, () -> {
+            MessageDigest sha = Digest.newSha256();
+            try (InputStream in = blob.opener().open()) {
+                byte[] b = new byte[1 << 16];
+                for (int n; (n = in.read(b)) > 0; ) sha.update(b, 0, n);
+            }
+            Digest got = Digest.of(sha);
+            if (!got.equals(blob.digest()))
+                throw new IOException("digest mismatch: expected " + blob.digest() + ", got " + got
+                        + " (checked before decompressing on: the blob expands more than " + 100 + " times)");
+        });
     }
 
     private Result apply(Layer blob, CountingInput blobIn, CountingInput plain, HashedInput blobSha, HashedInput diffSha,
@@ -167,6 +184,10 @@ public final class OverlayLayer {
     }
 
     private void entry(TarReader.Header h, TarReader r) throws IOException {
+        if (h.type == 'g') { // a PAX global header: nothing on disk (containers/storage ignores it), a name in tar-split
+            split.file(h.name, 0, null);
+            return;
+        }
         refuse(h);
         if (h.name.startsWith("/")) throw new IOException("absolute path [" + h.name + "]");
         if (Arrays.asList(h.name.split("/")).contains("..")) throw new IOException("path with .. [" + h.name + "]");
@@ -185,8 +206,10 @@ public final class OverlayLayer {
         } else {
             crc = put(path, h, r);
         }
-        if (h.size > 0 && crc == null) crc = body(r, false); // tar-split reads every body, even one it drops
-        split.file(h.name, h.size, h.size > 0 ? crc : null);
+        // A body that is not a file in diff/ (a whiteout's or opaque marker's, a sparse file's stored form) stays
+        // in the record's next segment, with the entry's size 0: the replay then rebuilds the layer exactly
+        boolean inDiff = crc != null && !h.sparse;
+        split.file(h.name, inDiff ? h.size : 0, inDiff && h.size > 0 ? crc : null);
     }
 
     static final long MAX_ID = 0xfffffffeL; // uid_t -1 is "no change": containers/storage refuses it and beyond
@@ -208,7 +231,6 @@ public final class OverlayLayer {
     /** A file, folder, link or device of the layer; returns the CRC of its body when it has one. */
     private byte[] put(String path, TarReader.Header h, TarReader r) throws IOException {
         parents(path);
-        if (h.type == 'g') return null; // a PAX global header: nothing on disk
         claim(path, h.isDir() ? 'd' : 'f');
         switch (h.type) {
             case '0' -> {
@@ -271,6 +293,18 @@ public final class OverlayLayer {
         dirs.put(path, d);
         if (opaque.contains(path) && (vm == null || vm.keepsOpaqueMark(path))) d = d.withXattr("trusted.overlay.opaque", "y");
         emit(d);
+        if (inheritsSetgid(path, d)) emit(d); // GNU tar stats a folder given again, and then clears the bit mkdir gave
+    }
+
+    /** mkdir gives a folder under a setgid folder the bit; GNU tar, which made it, assumes the mode it asked for. */
+    private boolean inheritsSetgid(String path, TarWriter.Entry d) {
+        if ((d.mode() & 02000) != 0) return false;
+        for (String p = GoPath.dir(path); !p.equals(path) && !p.equals("."); path = p, p = GoPath.dir(p)) {
+            TarWriter.Entry e = dirs.get(p);
+            if (e != null && (e.mode() & 02000) != 0) return true;
+        }
+        TarWriter.Entry root = dirs.get(".");
+        return root != null && (root.mode() & 02000) != 0;
     }
 
     /** Every entry of the layer goes out here: GNU tar's folder times are followed on the way. */

@@ -52,9 +52,10 @@ public final class StoreTar {
 
     /** Reads FILE, or stdin for "-" (then no body can be read back; see spooled()). */
     public static StoreTar read(String what) {
-        if ("-".equals(what)) return read(System.in, "stdin", null);
+        if ("-".equals(what)) return read(unseekable(System.in), "stdin", null);
         Path p = Path.of(what);
-        if (!Files.isRegularFile(p)) throw Fail.die("Not a file [" + what + "]");
+        if (!Files.exists(p)) throw Fail.die("No such file [" + what + "]");
+        if (!Files.isRegularFile(p)) throw Fail.die("Not a file [" + what + "]: give an images tar, or - for stdin");
         try (InputStream in = new FileInputStream(p.toFile())) {
             return read(in, what, p);
         } catch (IOException e) {
@@ -76,13 +77,45 @@ public final class StoreTar {
         }
     }
 
+    /** stdin as a pipe: skipping reads (FileInputStream.skip seeks, which a pipe refuses: "Illegal seek"). */
+    static InputStream unseekable(InputStream in) {
+        return new FilterInputStream(in) {
+            @Override
+            public long skip(long n) throws IOException {
+                byte[] b = new byte[1 << 16];
+                long left = n;
+                for (int r; left > 0 && (r = in.read(b, 0, (int) Math.min(b.length, left))) > 0; ) left -= r;
+                return n - left;
+            }
+        };
+    }
+
+    private static long ended(long count, Path file) {
+        try {
+            return file == null ? count : Math.min(count, Files.size(file));
+        } catch (IOException e) {
+            return count;
+        }
+    }
+
     static StoreTar read(InputStream raw, String where, Path file) {
         StoreTar t = new StoreTar(where, file);
-        try (CountingInput in = new CountingInput(raw)) {
+        String at = null; // the entry being read
+        CountingInput in = new CountingInput(raw);
+        try (in) {
             TarReader r = new TarReader(in);
-            for (TarReader.Header h = r.next(); h != null; h = r.next()) t.add(h, r, in.count);
+            for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+                at = h.name;
+                t.add(h, r, in.count);
+            }
+            if (file != null && in.count > Files.size(file)) throw new EOFException(); // a skip went past the end of the file
         } catch (IOException e) {
-            throw Fail.die("Can't read [" + where + "]: " + e.getMessage());
+            String m = String.valueOf(e.getMessage());
+            if (e instanceof EOFException || m.startsWith("unexpected end of data")) // one message for a tar cut short
+                throw Fail.die("Can't read [" + where + "]: it ends after " + ended(in.count, file) + " bytes"
+                        + (at == null ? "" : (m.contains("header") ? ", after entry [" : ", inside entry [") + at + "]")
+                        + " (cut short: copy or make it again)");
+            throw Fail.die("Can't read [" + where + "]: " + m);
         }
         t.parse();
         return t;

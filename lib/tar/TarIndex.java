@@ -35,6 +35,9 @@ public final class TarIndex {
                 String name = GoPath.clean(h.name);
                 idx.items.put(name, new Item(name, h.type, h.linkname, in.count, h.headerOnly() ? 0 : h.size));
                 r.skipBody();
+                long size = file.toFile().length();
+                if (in.count > size) // a skip went past the end: the archive is cut short
+                    throw Fail.die("Can't read [" + where + "]: it ends after " + size + " bytes, inside entry [" + name + "] (cut short)");
             }
         } catch (IOException e) {
             throw Fail.die("Can't read [" + where + "]: " + e.getMessage());

@@ -23,6 +23,7 @@ public final class TarReader {
         public byte type;
         public long mode, uid, gid, size, devmajor, devminor;
         public long mtime; // seconds
+        public boolean sparse; // a PAX sparse file: its stored body is kept in rawBytes(), not the real content read
         public int mtimeNanos;
         public final SortedMap<String, String> xattrs = new TreeMap<>();
 
@@ -42,6 +43,7 @@ public final class TarReader {
     private long remaining; // body bytes of the current entry not yet read
     private long pad; // padding after the body
     private boolean eof;
+    private SparseBody sparse; // the current entry when it is a PAX sparse file, else null
 
     public TarReader(InputStream in) {
         this.in = in;
@@ -57,6 +59,7 @@ public final class TarReader {
     /** The next entry, or null at the end of the archive; its body is then read with read(). */
     public Header next() throws IOException {
         if (eof) return null;
+        sparse = null;
         copyRaw(remaining, true);
         remaining = 0;
         copyRaw(pad, false);
@@ -93,6 +96,7 @@ public final class TarReader {
 
     /** Reads body bytes of the current entry. */
     public int read(byte[] b, int off, int len) throws IOException {
+        if (sparse != null) return sparse.read(b, off, len);
         if (remaining <= 0) return -1;
         int n = in.read(b, off, (int) Math.min(len, remaining));
         if (n < 0) throw new IOException("unexpected end of data (truncated)");
@@ -131,30 +135,32 @@ public final class TarReader {
     }
 
     private Header end() {
+        sparse = null;
         eof = true;
         return null;
     }
 
-    private Header global(byte[] blk, Map<String, String> records) {
-        Header h = new Header();
+    /** A PAX global header is an entry of its own, as in Go (its records apply to no other entry). */
+    private Header global(byte[] blk, Map<String, String> records) throws IOException {
+        Header all = new Header();
+        all.name = cString(Arrays.copyOfRange(blk, 0, 100));
+        applyPax(all, records);
+        Header h = new Header(); // as Go: only the name and the xattrs; its body was the records, read already
         h.type = 'g';
-        h.name = cString(Arrays.copyOfRange(blk, 0, 100));
-        records.forEach((k, v) -> {
-            if (k.startsWith("SCHILY.xattr.")) h.xattrs.put(k.substring(13), v);
-        });
+        h.name = all.name;
+        h.xattrs.putAll(all.xattrs);
         return h;
     }
 
     private Header header(byte[] blk, byte type, long size, Map<String, String> pax, String longName, String longLink)
             throws IOException {
         Header h = new Header();
-        boolean ustar = match(blk, 257, "ustar\0") && match(blk, 263, "00");
+        boolean ustar = match(blk, 257, "ustar\0"); // as Go: the version field is not looked at
         boolean star = ustar && match(blk, 508, "tar\0");
+        boolean gnu = match(blk, 257, "ustar  \0");
         h.name = cString(Arrays.copyOfRange(blk, 0, 100));
-        if (ustar) {
-            String prefix = cString(Arrays.copyOfRange(blk, 345, star ? 345 + 131 : 500));
-            if (!prefix.isEmpty()) h.name = prefix + "/" + h.name;
-        }
+        String prefix = ustar ? cString(Arrays.copyOfRange(blk, 345, star ? 345 + 131 : 500)) : gnu ? oldGoPrefix(blk) : "";
+        if (!prefix.isEmpty()) h.name = prefix + "/" + h.name;
         h.linkname = cString(Arrays.copyOfRange(blk, 157, 257));
         h.type = type;
         h.mode = number(blk, 100, 8);
@@ -162,27 +168,70 @@ public final class TarReader {
         h.gid = number(blk, 116, 8);
         h.size = size;
         h.mtime = number(blk, 136, 12);
-        if (type == '3' || type == '4') {
+        if (ustar || gnu) { // Go reads these for every type, and refuses a bad one
             h.devmajor = number(blk, 329, 8);
             h.devminor = number(blk, 337, 8);
         }
-        if (longName != null) h.name = longName;
-        if (longLink != null) h.linkname = longLink;
+        if (type != '3' && type != '4') h.devmajor = h.devminor = 0;
         applyPax(h, pax);
+        if (longName != null) h.name = longName; // as Go: GNU long names win over PAX ones
+        if (longLink != null) h.linkname = longLink;
         if (h.size < 0) throw new IOException("invalid tar header (negative size) [" + h.name + "]");
         if (type == 0) h.type = h.name.endsWith("/") ? (byte) '5' : (byte) '0';
-        if (type == 'S' || pax.keySet().stream().anyMatch(k -> k.startsWith("GNU.sparse."))) {
-            throw new IOException("sparse file [" + h.name + "] is not supported");
-        }
+        // old GNU sparse ('S') stays refused: Go reads it, but containers/storage has no case for the type
+        if (type == 'S') throw new IOException("sparse file [" + h.name + "] is not supported (old GNU sparse type 'S')");
         long body = h.headerOnly() ? 0 : h.size;
         remaining = body;
         pad = (BLOCK - body % BLOCK) % BLOCK;
+        sparse = sparse(h, pax);
         return h;
+    }
+
+    /**
+     * The old GNU header has access and change times where USTAR has its prefix; Go before 1.8
+     * wrote a prefix there. As Go: when those times do not parse, an ASCII prefix is used.
+     */
+    private static String oldGoPrefix(byte[] blk) {
+        try {
+            if (blk[345] != 0) number(blk, 345, 12);
+            if (blk[357] != 0) number(blk, 357, 12);
+            return "";
+        } catch (IOException e) {
+            String p = cString(Arrays.copyOfRange(blk, 345, 500));
+            return p.chars().allMatch(c -> c < 0x80) ? p : "";
+        }
+    }
+
+    /** A GNU sparse file in PAX records: read as a regular file of its real size, holes as zeros (as Go). */
+    private SparseBody sparse(Header h, Map<String, String> pax) throws IOException {
+        String name = SparseBody.name(pax);
+        long size = SparseBody.size(pax, h.size);
+        SparseBody s = SparseBody.of(pax, size, new SparseBody.Physical() {
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (remaining <= 0) return -1;
+                int n = in.read(b, off, (int) Math.min(len, remaining));
+                if (n < 0) throw new IOException("unexpected end of data (truncated)");
+                raw.write(b, off, n); // the stored bytes go to the tar-split record as they are (see Header.sparse)
+                remaining -= n;
+                return n;
+            }
+
+            public long remaining() {
+                return remaining;
+            }
+        });
+        if (s == null) return null;
+        if (h.headerOnly()) throw new IOException("invalid tar header (sparse map on a " + (char) h.type + " entry) [" + h.name + "]");
+        if (name != null) h.name = name;
+        h.size = size;
+        h.sparse = true;
+        return s;
     }
 
     private static void applyPax(Header h, Map<String, String> pax) throws IOException {
         for (Map.Entry<String, String> e : pax.entrySet()) {
             String k = e.getKey(), v = e.getValue();
+            if (v.isEmpty()) continue; // as Go: an empty record keeps the header's value
             switch (k) {
                 case "path" -> h.name = v;
                 case "linkpath" -> h.linkname = v;
@@ -232,6 +281,7 @@ public final class TarReader {
 
     private static Map<String, String> paxRecords(byte[] b) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
+        List<String> pairs = new ArrayList<>();
         String s = new String(b, StandardCharsets.ISO_8859_1);
         int i = 0;
         while (i < s.length()) {
@@ -245,9 +295,16 @@ public final class TarReader {
             String k = rec.substring(0, eq), v = rec.substring(eq + 1);
             if (k.indexOf(0) >= 0 || v.indexOf(0) >= 0 && NUL_FREE.contains(k))
                 throw new IOException("invalid PAX record (NUL in " + k.replace("\0", "\\0") + ")");
-            m.put(k, v);
+            if (k.equals("GNU.sparse.offset") || k.equals("GNU.sparse.numbytes")) { // sparse 0.0: pairs, in order
+                if (k.equals("GNU.sparse.offset") != (pairs.size() % 2 == 0) || v.contains(","))
+                    throw new IOException("invalid PAX record (sparse map out of order)");
+                pairs.add(v);
+            } else {
+                m.put(k, v);
+            }
             i += n;
         }
+        if (!pairs.isEmpty()) m.put("GNU.sparse.map", String.join(",", pairs));
         return m;
     }
 
@@ -274,6 +331,7 @@ public final class TarReader {
     }
 
     private static void checkSum(byte[] b) throws IOException {
+        if ((b[148] & 0x80) != 0) throw new IOException("invalid tar header (bad checksum)"); // octal only, as Go
         long want = number(b, 148, 8);
         long unsigned = 0, signed = 0;
         for (int i = 0; i < BLOCK; i++) {

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /** The images command line: help, errors, exit codes; references parsed in one place. */
 class CliTest {
-    static final String[] COMMANDS = {"make", "mktar", "mkimage", "legacy-import", "env", "get_rootfs", "get_manifest",
+    static final String[] COMMANDS = {"make", "mkimage", "legacy-import", "env", "get_rootfs", "get_manifest",
             "in_docker", "docker_ls", "docker_export", "docker_ls_layers", "docker_save_layers", "docker_flush",
             "lreg_ls", "lreg_cache", "lreg_upload", "lreg_inspect", "lreg_rm", "ls", "inspect", "verify", "completion"};
 
@@ -46,10 +46,10 @@ class CliTest {
     @Test
     void helpShowsEachCommandOnceAndSaysDashesWork() {
         Bed.Result r = Bed.images("--help");
-        assertThat(r.out()).contains("\n  docker_save_layers  Unpack the named layers (paths in the `docker save`\n",
-                "\n  legacy-import       Import DIR", "docker.io/library/alpine:3.8",
+        assertThat(r.out()).contains("\n    docker_save_layers  Unpack the named layers (paths in the `docker save`\n",
+                "\n    legacy-import       Import DIR", "docker.io/library/alpine:3.8",
                 "\nEvery name_with_underscores also works as name-with-dashes, and vice versa.\n");
-        assertThat(r.out()).doesNotContain("docker-ls", "legacy_import").doesNotContainPattern("(?m)^  [a-z][a-z_-]*, "); // no aliases listed
+        assertThat(r.out()).doesNotContain("docker-ls", "legacy_import").doesNotContainPattern("(?m)^    [a-z][a-z_-]*, "); // no aliases listed
     }
 
     @Test
@@ -198,6 +198,6 @@ class CliTest {
         assertThat(dg.hasVersion()).isTrue();
         assertThat(ImageRef.parse("[fd00::1]:5000/a:1").domain()).isEqualTo("[fd00::1]:5000");
         assertThatThrownBy(() -> ImageRef.parse("UPPER/case:1")).hasMessageContaining("Invalid image reference");
-        assertThatThrownBy(() -> ImageRef.versioned("busybox")).hasMessage("Image must have a version");
+        assertThatThrownBy(() -> ImageRef.versioned("busybox")).hasMessage("Image must have a version [busybox] (give a tag, e.g. busybox:latest)");
     }
 }

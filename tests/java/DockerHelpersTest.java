@@ -67,7 +67,7 @@ class DockerHelpersTest {
     void badReferencesGiveTheOriginalMessages() {
         Bed.Result noVersion = Bed.images("docker_ls", "test/helpers");
         assertThat(noVersion.code()).isEqualTo(1);
-        assertThat(noVersion.stderr()).isEqualTo("ERROR: Image must have a version\n");
+        assertThat(noVersion.stderr()).isEqualTo("ERROR: Image must have a version [test/helpers] (give a tag, e.g. test/helpers:latest)\n");
         Bed.Result missing = Bed.images("docker_export", "test/nothing:1");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.stderr()).isEqualTo("ERROR: Can't find image [test/nothing:1]\n");

@@ -28,11 +28,11 @@ class HostileTest {
     }
 
     static void refused(String source, String error) {
-        Path tmp = Bed.tempDir("tmp"), out = Bed.tempDir("out").resolve("sub/images.tar");
+        Path tmp = Bed.tempDir("tmp"), out = Bed.tempDir("out").resolve("images.tar"); // make wants the folder there (issue 23)
         Bed.Result r = images(tmp, Map.of(), "make", "--no-pause", "--tar=" + out, source);
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.stderr()).as(r.toString()).startsWith("ERROR: ").contains(error).hasLineCount(1);
-        assertThat(out.getParent()).as("the folder made for --tar is removed again").doesNotExist();
+        assertThat(out.getParent().toFile().list()).as("nothing half-written").isEmpty();
         assertThat(tmp.toFile().list()).as("no temporary folder left").isEmpty();
     }
 

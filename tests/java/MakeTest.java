@@ -25,7 +25,7 @@ class MakeTest {
         TestImages.multi("test/multi:1");
         TestImages.plain("test/plain:1", "plain-says-hi");
         TestImages.load("registry.k8s.io/pause:3.9", List.of("/bin/sh", "-c", "echo pause"), List.of(new TestImages.Layer().busybox().bytes()));
-        tar = Bed.tempDir("make").resolve("out/images.tar");
+        tar = Bed.tempDir("make").resolve("images.tar");
         Bed.Result r = make(Map.of("XCLUSTER_OVLPATH", EXAMPLES.toString()), "--tar=" + tar,
                 "test/multi:1", "test/plain:1", "hello=example/hello:1", "legacy");
         assertThat(r.code()).as(r.toString()).isZero();
@@ -211,7 +211,7 @@ class MakeTest {
 
     @Test
     void referenceWithoutVersion() {
-        fails("Image must have a version", "--no-pause", "127.0.0.1:5000/x/y");
+        fails("Image must have a version [127.0.0.1:5000/x/y]", "--no-pause", "127.0.0.1:5000/x/y");
     }
 
     @Test

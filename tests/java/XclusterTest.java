@@ -54,7 +54,7 @@ class XclusterTest {
         assertThat(images(Map.of(), "get_rootfs", EXAMPLES.resolve("legacy/image").toString()).out()).isEqualTo(EXAMPLES.resolve("legacy/image") + "\n");
         Bed.Result r = images(Map.of(), "get_rootfs", "hello");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.stderr()).isEqualTo("ERROR: Not set [$XCLUSTER]\n");
+        assertThat(r.stderr()).isEqualTo("ERROR: Not set [$XCLUSTER]: export XCLUSTER=/path/to/xcluster/xcluster.sh (xcluster's own script)\n");
     }
 
     @Test

@@ -114,7 +114,7 @@ class ImageRefTest {
 
     @Test
     void versionsAndHostStripping() {
-        assertThatThrownBy(() -> ImageRef.versioned("busybox")).hasMessage("Image must have a version");
+        assertThatThrownBy(() -> ImageRef.versioned("busybox")).hasMessage("Image must have a version [busybox] (give a tag, e.g. busybox:latest)");
         assertThat(ImageRef.versioned("busybox@" + D64).hasVersion()).isTrue();
         assertThat(ImageRef.parse("127.0.0.1:5000/x/y:1.0").withoutHost()).isEqualTo("x/y:1.0");
         assertThat(ImageRef.parse("x/y@" + D64).withTag("2")).isEqualTo(new ImageRef("docker.io", "x/y", "2", null));

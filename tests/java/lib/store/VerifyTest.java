@@ -84,9 +84,9 @@ class VerifyTest {
         Path cut = dir.resolve("cut.tar");
         Files.write(cut, Arrays.copyOf(all, all.length / 2 + 100));
         assertThatThrownBy(() -> Verify.run(cut.toString())).isInstanceOf(Fail.class).hasMessageContaining(cut.toString())
-                .hasMessageContaining("truncated").hasMessageNotContaining("\n");
+                .hasMessageContaining("cut short").hasMessageNotContaining("\n");
         assertThatThrownBy(() -> Ls.ls(cut.toString(), false, new java.io.PrintStream(OutputStream.nullOutputStream())))
-                .isInstanceOf(Fail.class).hasMessageContaining("truncated");
+                .isInstanceOf(Fail.class).hasMessageContaining("cut short");
     }
 
     @Test
