@@ -261,7 +261,9 @@ public class make implements Callable<Integer> {
             for (Item item : items) {
                 Progress.say("Adding [" + item + "]");
                 try {
-                    sources.add(Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
+                    Source local = item.text().equals(pauseItem) ? Pause.local(item) : null; // the local registry first
+                    if (item.text().equals(pauseItem)) pauseFrom = local != null ? "local" : Pause.plain(item) ? "docker" : "item";
+                    sources.add(local != null ? local : Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
                 } catch (Fail f) {
                     throw pauseFailed(item, f);
                 }
@@ -274,7 +276,7 @@ public class make implements Callable<Integer> {
             try {
                 output(out, null, os -> wrote[0] = Storage.copy(sources, os, cache, vm), wrote);
             } catch (Fail f) { // the daemon's images are read together: when the pause image is its only one, name it
-                boolean onlyPause = items.stream().filter(i -> i.medium() == Item.Medium.DAEMON).count() == 1;
+                boolean onlyPause = !"local".equals(pauseFrom) && items.stream().filter(i -> i.medium() == Item.Medium.DAEMON).count() == 1;
                 throw onlyPause && f.getMessage().contains("docker") ? pauseFailed(items.get(0), f) : f;
             }
         } finally {
@@ -285,11 +287,13 @@ public class make implements Callable<Integer> {
     // ---- shared
 
     static String pauseItem; // the pause image as given (--pause), null with --no-pause
+    static String pauseFrom; // --via=native: "local" (the local registry had it, lib/source/Pause), "docker" (it had not), "item"
 
     /** A failure on the pause image (the default item, easily not asked for) names it and the ways out. */
     static Fail pauseFailed(Item item, Fail f) {
         if (pauseItem == null || !item.text().equals(pauseItem) || f.getMessage().isEmpty()) return f;
         return Fail.die("Can't get the pause image [" + pauseItem + "]: " + f.getMessage()
+                + ("docker".equals(pauseFrom) ? "; no local registry ($LOCAL_REGISTRY) has it" : "")
                 + " (give --pause=IMG, or --no-pause to leave it out)");
     }
 

@@ -41,6 +41,11 @@ public final class Lreg {
 
     /** lreg_isloaded: the tag is in the local registry (the host part stripped, `latest` when no tag). */
     public static boolean isLoaded(Registry reg, String image) {
+        return find(reg, image) != null;
+    }
+
+    /** Where the local registry keeps IMAGE, as lreg_isloaded looks for it: its NAME:TAG there, or null. */
+    public static String find(Registry reg, String image) {
         String img = image.replaceAll("[\"']", "");
         int slash = img.lastIndexOf('/'), colon = img.lastIndexOf(':');
         String name = colon > slash ? img.substring(0, colon) : img, tag = colon > slash ? img.substring(colon + 1) : "latest";
@@ -50,12 +55,12 @@ public final class Lreg {
         for (String n : new LinkedHashSet<>(List.of(name, normalized(name)))) {
             try {
                 if (Catalog.pages(Client.of(reg.address(), false), "/v2/" + n + "/tags/list", "tags", Pull.scope(n, "pull")).contains(tag))
-                    return true;
+                    return n + ":" + tag;
             } catch (Fail f) {
                 // not there (404), or not a valid name
             }
         }
-        return false;
+        return null;
     }
 
     private static String normalized(String name) {
