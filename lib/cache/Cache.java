@@ -157,31 +157,7 @@ public final class Cache {
 
         /** The body as a stream (positional reads: copyBody may run beside it); skips move without reading. */
         public InputStream body() {
-            return new InputStream() {
-                private long pos;
-
-                @Override
-                public int read() throws IOException {
-                    byte[] b = new byte[1];
-                    return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    if (pos >= bodySize) return -1;
-                    int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, bodySize - pos)), pos);
-                    if (n < 0) throw new IOException("cache entry shorter than when checked");
-                    pos += n;
-                    return n;
-                }
-
-                @Override
-                public long skip(long n) {
-                    long k = Math.max(0, Math.min(n, bodySize - pos));
-                    pos += k;
-                    return k;
-                }
-            };
+            return lib.tar.TarIndex.slice(ch, 0, bodySize);
         }
 
         @Override

@@ -94,23 +94,7 @@ final class Download {
             r.close();
             throw e;
         }
-        return new java.io.FilterInputStream(r.body()) {
-            long left = b.size();
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] buf, int off, int len) throws IOException {
-                if (left <= 0) return -1;
-                int n = super.read(buf, off, (int) Math.min(len, left));
-                if (n > 0) left -= n;
-                return n;
-            }
-        };
+        return new lib.tar.Bounded(r.body(), b.size());
     }
 
     /** The registry ignored Range: start again from byte 0. */

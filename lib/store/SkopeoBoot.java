@@ -77,7 +77,7 @@ public final class SkopeoBoot {
                         String name = e.has("name_raw") ? new String(Base64.getDecoder().decode(e.path("name_raw").asText()), StandardCharsets.ISO_8859_1)
                                 : new String(e.path("name").asText().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
                         Path f = root.resolve("overlay/" + id + "/diff/" + GoPath.clean("/" + name).substring(1));
-                        return bounded(new BufferedInputStream(Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS), 1 << 16), size);
+                        return new lib.tar.Bounded(new BufferedInputStream(Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS), 1 << 16), size); // the tar-split's size: a file that grew is not read on, one that shrank fails the digest
                     }
                     r.close();
                     return null;
@@ -97,27 +97,6 @@ public final class SkopeoBoot {
             }
         };
         return new SequenceInputStream(parts);
-    }
-
-    /** At most size bytes of in (the tar-split's size: a file that grew is not read on; one that shrank fails the digest). */
-    private static InputStream bounded(InputStream in, long size) {
-        return new FilterInputStream(in) {
-            long left = size;
-
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) return -1;
-                int n = super.read(b, off, (int) Math.min(len, left));
-                if (n > 0) left -= n;
-                return n;
-            }
-        };
     }
 
     /** The boot script, its data and the drop-in, with their owners and modes, beside var/. */

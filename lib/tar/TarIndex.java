@@ -103,6 +103,14 @@ public final class TarIndex {
                 left -= n;
                 return n;
             }
+
+            @Override
+            public long skip(long n) {
+                long k = Math.max(0, Math.min(n, left));
+                pos += k;
+                left -= k;
+                return k;
+            }
         };
     }
 
