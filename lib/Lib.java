@@ -7,6 +7,7 @@ package lib;
 //DEPS org.tukaani:xz:1.12
 //DEPS com.fasterxml.jackson.core:jackson-core:2.21.3
 //DEPS org.slf4j:slf4j-nop:1.7.36
+//JAVAC_OPTIONS -XDstringConcat=inline
 //SOURCES Fail.java
 //SOURCES cli/Cli.java
 //SOURCES exec/Exec.java exec/Progress.java exec/Skopeo.java exec/Temp.java exec/Xcluster.java

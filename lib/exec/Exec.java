@@ -336,8 +336,7 @@ public final class Exec {
             cmd.addAll(argv);
         }
         ProcessExecutor pe = new ProcessExecutor().command(cmd).exitValueAny()
-                .redirectOutput(stdout).redirectError(stderr).environment(env);
-        if (in != null) pe.redirectInput(in);
+                .streams(new Pumps(stdout, stderr, in)).environment(env);
         if (dir != null) pe.directory(dir);
         StartedProcess sp;
         try {
@@ -366,6 +365,21 @@ public final class Exec {
                 signalGroup(p.pid(), "KILL");
                 groups.remove(p.pid());
             }
+        }
+    }
+
+    /**
+     * zt-exec's pumps, copying 64 KiB at a time (a pipe's size) where zt-exec's own copy 1 KiB:
+     * `docker save` read through those ran at about 40 MB/s, with a system call per KiB.
+     */
+    private static final class Pumps extends org.zeroturnaround.exec.stream.PumpStreamHandler {
+        Pumps(OutputStream out, OutputStream err, InputStream in) {
+            super(out, err, in);
+        }
+
+        @Override
+        protected Thread createPump(InputStream is, OutputStream os, boolean closeWhenExhausted, boolean flushImmediately) {
+            return newThread(new org.zeroturnaround.exec.stream.StreamPumper(is, os, closeWhenExhausted, 1 << 16, flushImmediately));
         }
     }
 
