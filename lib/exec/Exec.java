@@ -150,42 +150,28 @@ public final class Exec {
     public void stream(Reader reader) {
         if (changes && dryRun) throw new IllegalStateException("--dry-run: not streaming " + line(argv));
         echo("+ ");
-        // zt-exec pumps stdout into an OS pipe that we close once the program is done and its
-        // output all pumped: the reader, even far behind, reads to the real end (zt-exec's own
-        // stream of the process is closed when the program exits)
-        java.nio.channels.Pipe pipe;
-        try {
-            pipe = java.nio.channels.Pipe.open();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        OutputStream sink = java.nio.channels.Channels.newOutputStream(pipe.sink());
+        // the reader runs on zt-exec's pump thread, on the program's own stdout; zt-exec closes that
+        // stream only once the pump has ended, so the reader, even far behind, reads to the real end
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        java.util.concurrent.CompletableFuture<ProcessResult> done = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try (sink) {
-                return start(sink, new Bounded(err, 1 << 16));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        RuntimeException[] failed = {null};
+        ProcessResult r = start(new Pumps(OutputStream.nullOutputStream(), new Bounded(err, 1 << 16), in) {
+            @Override
+            protected void createProcessOutputPump(InputStream stdout, OutputStream unused) {
+                outputThread = newThread(() -> {
+                    try {
+                        reader.read(stdout);
+                        stdout.transferTo(OutputStream.nullOutputStream()); // what it left: the program can exit
+                    } catch (IOException e) {
+                        failed[0] = Fail.die(defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]: " + e.getMessage());
+                    } catch (RuntimeException e) {
+                        failed[0] = e;
+                    }
+                    if (failed[0] != null) Exec.this.stop(); // the reader gave up: the program may be blocked on a full pipe (not the pumps' own stop)
+                });
             }
         });
-        RuntimeException failed = null;
-        try (InputStream in = java.nio.channels.Channels.newInputStream(pipe.source())) {
-            reader.read(in);
-        } catch (IOException e) {
-            failed = Fail.die(defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]: " + e.getMessage());
-        } catch (RuntimeException e) {
-            failed = e;
-        }
-        if (failed != null) stop(); // the reader gave up: the program may be blocked on a full pipe
-        ProcessResult r;
-        try {
-            r = done.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (failed != null) throw failed;
-            throw e.getCause() instanceof RuntimeException x ? x : e;
-        }
         if (r.getExitValue() != 0 && !stopped) throw failed(err.toString(StandardCharsets.UTF_8));
-        if (failed != null) throw failed;
+        if (failed[0] != null) throw failed[0];
     }
 
     /** Keeps the first `max` bytes (what a failing program says), drops the rest. */
@@ -328,6 +314,10 @@ public final class Exec {
     }
 
     private ProcessResult start(OutputStream stdout, OutputStream stderr) {
+        return start(new Pumps(stdout, stderr, in));
+    }
+
+    private ProcessResult start(Pumps pumps) {
         if (changes && dryRun) throw new IllegalStateException("--dry-run: not running " + line(argv)); // the guarantee
         List<String> cmd = argv;
         if (group) { // setsid: a session and process group of its own (same PID), so that stop() ends all of it
@@ -336,7 +326,7 @@ public final class Exec {
             cmd.addAll(argv);
         }
         ProcessExecutor pe = new ProcessExecutor().command(cmd).exitValueAny()
-                .streams(new Pumps(stdout, stderr, in)).environment(env);
+                .streams(pumps).redirectErrorStream(false).environment(env);
         if (dir != null) pe.directory(dir);
         StartedProcess sp;
         try {
@@ -372,7 +362,7 @@ public final class Exec {
      * zt-exec's pumps, copying 64 KiB at a time (a pipe's size) where zt-exec's own copy 1 KiB:
      * `docker save` read through those ran at about 40 MB/s, with a system call per KiB.
      */
-    private static final class Pumps extends org.zeroturnaround.exec.stream.PumpStreamHandler {
+    private static class Pumps extends org.zeroturnaround.exec.stream.PumpStreamHandler {
         Pumps(OutputStream out, OutputStream err, InputStream in) {
             super(out, err, in);
         }
