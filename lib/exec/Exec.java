@@ -15,14 +15,16 @@ import org.zeroturnaround.exec.StartedProcess;
  * echoed to stderr under --verbose, printed instead of run under --dry-run when it
  * changes anything, and on failure `ERROR: <step> failed [<arg>]` plus the tool's stderr.
  *
- * <pre>Exec.of("docker", "import", "-", name).fails("docker import", name).changes().in(tar).run();</pre>
+ * The options (--verbose, --dry-run) come with it as a value: {@link Run}.
+ *
+ * <pre>Exec.of(run, "docker", "import", "-", name).fails("docker import", name).changes().in(tar).run();</pre>
  */
 public final class Exec {
-    public static boolean verbose;
-    public static boolean dryRun;
     private static final Set<Process> running = Collections.synchronizedSet(new HashSet<>());
     private static final Set<Long> groups = Collections.synchronizedSet(new HashSet<>()); // PIDs that lead a process group
-    static volatile int signal; // SIGINT (2) or SIGTERM (15) received: we are stopping
+    // SIGINT (2) or SIGTERM (15) received: we are stopping. Mutable on purpose: a signal is one per
+    // process, set by the JVM's signal handler, which no value handed down can reach
+    static volatile int signal;
 
     static {
         for (String name : List.of("INT", "TERM")) onSignal(name);
@@ -51,6 +53,7 @@ public final class Exec {
         }
     }
 
+    private final Run run;
     private final List<String> argv;
     private String failure;
     private boolean changes;
@@ -61,16 +64,17 @@ public final class Exec {
     private File dir;
     private final Map<String, String> env = new LinkedHashMap<>();
 
-    private Exec(List<String> argv) {
+    private Exec(Run run, List<String> argv) {
+        this.run = run;
         this.argv = List.copyOf(argv);
     }
 
-    public static Exec of(String... argv) {
-        return new Exec(Arrays.asList(argv));
+    public static Exec of(Run run, String... argv) {
+        return new Exec(run, Arrays.asList(argv));
     }
 
-    public static Exec of(List<String> argv) {
-        return new Exec(argv);
+    public static Exec of(Run run, List<String> argv) {
+        return new Exec(run, argv);
     }
 
     /** The message on failure: `STEP failed [ARG]`. */
@@ -148,7 +152,7 @@ public final class Exec {
      * when the program fails, that is the error (the reader saw a stream cut short).
      */
     public void stream(Reader reader) {
-        if (changes && dryRun) throw new IllegalStateException("--dry-run: not streaming " + line(argv));
+        if (changes && run.dryRun()) throw new IllegalStateException("--dry-run: not streaming " + line(argv));
         echo("+ ");
         // zt-exec pumps stdout into an OS pipe that we close once the program is done and its
         // output all pumped: the reader, even far behind, reads to the real end (zt-exec's own
@@ -224,11 +228,11 @@ public final class Exec {
      * Returns how many bytes passed (0 under --dry-run).
      */
     public static long pipe(Exec producer, Exec consumer) {
-        if (dryRun && (producer.changes || consumer.changes)) {
+        if (producer.run.dryRun() && (producer.changes || consumer.changes)) {
             System.err.println("dry-run: " + line(producer.argv) + " | " + line(consumer.argv));
             return 0;
         }
-        if (verbose) System.err.println("+ " + line(producer.argv) + " | " + line(consumer.argv));
+        producer.run.say("+ " + line(producer.argv) + " | " + line(consumer.argv));
         try {
             java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open(); // an OS pipe, not tied to threads
             Counting pout = new Counting(java.nio.channels.Channels.newOutputStream(pipe.sink()));
@@ -300,7 +304,7 @@ public final class Exec {
     }
 
     private boolean skipped() {
-        if (changes && dryRun) {
+        if (changes && run.dryRun()) {
             System.err.println("dry-run: " + line(argv));
             return true;
         }
@@ -309,7 +313,7 @@ public final class Exec {
     }
 
     private void echo(String prefix) {
-        if (verbose) System.err.println(prefix + (group ? "setsid " : "") + line(argv)); // as run
+        if (run.verbose()) System.err.println(prefix + (group ? "setsid " : "") + line(argv)); // as run
     }
 
     private void execute(OutputStream stdout) {
@@ -328,7 +332,7 @@ public final class Exec {
     }
 
     private ProcessResult start(OutputStream stdout, OutputStream stderr) {
-        if (changes && dryRun) throw new IllegalStateException("--dry-run: not running " + line(argv)); // the guarantee
+        if (changes && run.dryRun()) throw new IllegalStateException("--dry-run: not running " + line(argv)); // the guarantee
         List<String> cmd = argv;
         if (group) { // setsid: a session and process group of its own (same PID), so that stop() ends all of it
             if (!new File(argv.get(0)).canExecute()) throw Fail.die("Not executable [" + argv.get(0) + "]");

@@ -1,5 +1,7 @@
 package lib.registry;
 
+import lib.exec.Run;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -31,7 +33,10 @@ final class Auth {
 
     private record Token(String value, long expires) {}
 
-    Auth(String host) {
+    private final Run run;
+
+    Auth(Run run, String host) {
+        this.run = run;
         this.host = host;
     }
 
@@ -64,7 +69,7 @@ final class Auth {
 
     private Credentials.Login login() {
         if (!looked) {
-            login = Credentials.find(host);
+            login = Credentials.find(run, host);
             looked = true;
         }
         return login;
@@ -82,7 +87,7 @@ final class Auth {
         URI uri = URI.create(q.toString());
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Client.HEADERS);
         if (login() != null) b.header("Authorization", login.basic());
-        Client.say("GET " + uri);
+        run.say("+ GET " + uri);
         try {
             HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(Client.CONNECT).build()
                     .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());

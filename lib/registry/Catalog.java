@@ -1,5 +1,8 @@
 package lib.registry;
 
+import lib.exec.Run;
+import lib.model.Platform;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -33,8 +36,8 @@ public final class Catalog {
     private Catalog() {}
 
     /** lreg_ls: each repository, then its tags as compact JSON. */
-    public static void ls(String address, PrintStream out) {
-        Client c = Client.of(address, false);
+    public static void ls(Run run, String address, PrintStream out) {
+        Client c = Client.of(run, address, false);
         for (String repo : pages(c, "/v2/_catalog", "repositories", "registry:catalog:*")) {
             out.println(repo + ":");
             List<String> tags = pages(c, "/v2/" + repo + "/tags/list", "tags", Pull.scope(repo, "pull"));
@@ -64,9 +67,9 @@ public final class Catalog {
     }
 
     /** lreg_isloaded: does the registry have this tag (HEAD of its manifest)? */
-    public static boolean has(String ref) {
+    public static boolean has(Run run, String ref) {
         ImageRef r = ImageRef.parse(ref);
-        Client c = Client.of(r.domain(), false);
+        Client c = Client.of(run, r.domain(), false);
         String v = r.digest() != null ? r.digest() : r.tag() != null ? r.tag() : "latest";
         try (Client.Response resp = c.send("HEAD", "/v2/" + r.path() + "/manifests/" + v, Map.of("Accept", Pull.ACCEPT),
                 Pull.scope(r.path(), "pull"), null)) {
@@ -75,9 +78,9 @@ public final class Catalog {
     }
 
     /** lreg_rm: delete the manifest the reference names, by its digest. */
-    public static void rm(String ref) {
+    public static void rm(Run run, String ref) {
         ImageRef r = ImageRef.versioned(ref);
-        Client c = Client.of(r.domain(), false);
+        Client c = Client.of(run, r.domain(), false);
         String where = "docker://" + ref;
         Pull.Manifest m = Pull.manifest(c, r.path(), r.digest() != null ? r.digest() : r.tag(), where);
         try (Client.Response resp = c.send("DELETE", "/v2/" + r.path() + "/manifests/" + m.digest(), Map.of(),
@@ -87,9 +90,9 @@ public final class Catalog {
     }
 
     /** lreg_inspect: what skopeo inspect prints of an image (its manifest for the wanted platform). */
-    public static void inspect(String ref, PrintStream out) {
+    public static void inspect(Run run, String ref, PrintStream out) {
         ImageRef r = ImageRef.versioned(ref);
-        Pull.Resolved res = Pull.resolve(ref, false);
+        Pull.Resolved res = Pull.resolve(run, Platform.host(), ref, false);
         Pull.Manifest m = res.manifests().get(res.manifests().size() - 1);
         Pull.Blob cfg = res.blobs().get(0);
         byte[] config;
@@ -99,7 +102,7 @@ public final class Catalog {
             throw Fail.die("Can't read config [docker://" + ref + "]: " + e.getMessage());
         }
         if (!Digest.of(config).equals(cfg.digest())) throw Fail.die("Digest mismatch [docker://" + ref + ": " + cfg.digest() + "]");
-        List<String> tags = pages(Client.of(r.domain(), false), "/v2/" + r.path() + "/tags/list", "tags", Pull.scope(r.path(), "pull"));
+        List<String> tags = pages(Client.of(run, r.domain(), false), "/v2/" + r.path() + "/tags/list", "tags", Pull.scope(r.path(), "pull"));
         out.println(summary(r, res.top().digest(), tags, config, res.blobs()));
     }
 

@@ -15,7 +15,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import lib.exec.Exec;
+import lib.exec.Run;
 import lib.Fail;
 
 /**
@@ -33,16 +33,18 @@ public final class Client {
 
     final String host; // host[:port] as the reference has it: [::1]:5000
     private final boolean tlsVerify;
+    private final Run run; // --verbose: each request's method and URL
     private final Auth auth;
     private final HttpClient http;
     private String scheme; // decided on first use
 
     private static final Map<String, Client> clients = new HashMap<>();
 
-    private Client(String host, boolean tlsVerify) {
+    private Client(Run run, String host, boolean tlsVerify) {
         this.host = host;
         this.tlsVerify = tlsVerify;
-        this.auth = new Auth(host);
+        this.run = run;
+        this.auth = new Auth(run, host);
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT);
         if (!tlsVerify) b.sslContext(trustAll());
@@ -50,8 +52,8 @@ public final class Client {
     }
 
     /** The one client of a host in this run (so tokens and connections are shared). */
-    public static synchronized Client of(String host, boolean tlsVerify) {
-        return clients.computeIfAbsent(host + " " + tlsVerify, k -> new Client(host, tlsVerify));
+    public static synchronized Client of(Run run, String host, boolean tlsVerify) {
+        return clients.computeIfAbsent(host + " " + tlsVerify + " " + run, k -> new Client(run, host, tlsVerify));
     }
 
     /** A response with its body as a stream (the caller closes it). */
@@ -176,8 +178,8 @@ public final class Client {
         return env.trim().equals(host) || lib.source.Registry.withPort(env.trim()).equals(host);
     }
 
-    static void say(String line) {
-        if (Exec.verbose) System.err.println("+ " + line);
+    void say(String line) {
+        run.say("+ " + line);
     }
 
     static void sleep(long ms) {

@@ -37,7 +37,7 @@ final class Download {
                     p.got = 0;
                 } catch (IOException e) {
                     if (attempt == Client.ATTEMPTS) throw Fail.die("Can't fetch [" + b.where() + ": " + b.digest() + "]: " + e.getMessage());
-                    Client.say("resume " + b.digest() + " at " + p.got + " bytes: " + e.getMessage());
+                    b.client().say("resume " + b.digest() + " at " + p.got + " bytes: " + e.getMessage());
                     if (p.got == before) Client.sleep(Client.retryAfter(null, attempt));
                 }
             }

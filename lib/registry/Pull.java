@@ -1,5 +1,7 @@
 package lib.registry;
 
+import lib.exec.Run;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.*;
@@ -49,10 +51,10 @@ public final class Pull {
      * blob once), so that make writes the first layer while the next ones download: await().
      * A blob that fails is not kept, and its images are taken out of index.json again.
      */
-    public static void into(Path cache, List<String> refs, boolean tlsVerify) {
+    public static void into(Run run, Platform platform, Path cache, List<String> refs, boolean tlsVerify) {
         CacheLayout layout = new CacheLayout(cache);
         List<Resolved> all = new ArrayList<>();
-        for (String ref : refs) all.add(resolve(ref, tlsVerify));
+        for (String ref : refs) all.add(resolve(run, platform, ref, tlsVerify));
         Map<Digest, Blob> missing = new LinkedHashMap<>(); // the configs first: small, and needed at once
         for (Resolved r : all) if (!layout.has(r.blobs().get(0).digest(), r.blobs().get(0).size())) missing.putIfAbsent(r.blobs().get(0).digest(), r.blobs().get(0));
         for (Resolved r : all) for (Blob b : r.blobs()) if (!layout.has(b.digest(), b.size())) missing.putIfAbsent(b.digest(), b);
@@ -109,17 +111,17 @@ public final class Pull {
     }
 
     /** The manifests of a reference, down to the one for the wanted platform, and what it needs. */
-    static Resolved resolve(String ref, boolean tlsVerify) {
+    static Resolved resolve(Run run, Platform platform, String ref, boolean tlsVerify) {
         ImageRef r = ImageRef.versioned(ref);
         String where = "docker://" + ref;
-        Client c = Client.of(r.domain(), tlsVerify);
+        Client c = Client.of(run, r.domain(), tlsVerify);
         Manifest top = manifest(c, r.path(), r.digest() != null ? r.digest() : r.tag(), where);
         List<Manifest> ms = new ArrayList<>(List.of(top));
         Manifest m = top;
         JsonValue j = json(m, where);
         for (int depth = 0; Platform.isIndex(j, JsonValue.MISSING) || m.mediaType().equals(DOCKER_LIST); depth++) {
             if (depth == 8) throw Fail.die("Indexes nested too deep [" + where + "]");
-            m = manifest(c, r.path(), Platform.chosen(j, where + ": " + m.digest()), where);
+            m = manifest(c, r.path(), platform.chosen(j, where + ": " + m.digest()), where);
             ms.add(m);
             j = json(m, where);
         }

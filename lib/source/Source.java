@@ -1,6 +1,8 @@
 package lib.source;
 
 import lib.Fail;
+import lib.exec.Run;
+import lib.model.Platform;
 import lib.model.Digest;
 import lib.model.Image;
 import java.nio.file.Files;
@@ -25,16 +27,19 @@ public interface Source {
      */
     List<Image> images(Path tmp);
 
-    /** What to read an item from; a registry image is fetched, an overlay built (in work), here. */
-    static Source of(Item item, Path work, boolean tlsVerify) {
+    /**
+     * What to read an item from; a registry image is fetched, an overlay built (in work), here.
+     * An index gives its manifest for platform (make --platform, else Platform.host()).
+     */
+    static Source of(Run run, Platform platform, Item item, Path work, boolean tlsVerify) {
         String where = item.text();
         return switch (item.medium()) {
-            case DAEMON -> new DaemonSource(List.of(item.ref()));
-            case REGISTRY -> OciCache.fetch(item.ref(), tlsVerify);
-            case DOCKER_ARCHIVE -> new DockerArchive(Path.of(item.location()), item.ref(), where);
-            case OCI -> OciLayout.dir(Path.of(item.location()), item.ref(), where);
-            case OCI_ARCHIVE -> OciLayout.archive(Path.of(item.location()), item.ref(), where);
-            case OVERLAY -> OverlaySource.build(item, work);
+            case DAEMON -> new DaemonSource(run, List.of(item.ref()));
+            case REGISTRY -> OciCache.fetch(run, platform, item.ref(), tlsVerify);
+            case DOCKER_ARCHIVE -> new DockerArchive(Path.of(item.location()), item.ref(), where, platform);
+            case OCI -> OciLayout.dir(platform, Path.of(item.location()), item.ref(), where);
+            case OCI_ARCHIVE -> OciLayout.archive(platform, Path.of(item.location()), item.ref(), where);
+            case OVERLAY -> OverlaySource.build(run, item, work);
         };
     }
 
@@ -58,8 +63,8 @@ public interface Source {
     }
 
     /** Opens every source, in order; the daemon's references are read with one `docker save`, started first. */
-    static Opened open(List<Source> sources, Path tmp) {
-        return open(sources, tmp, lib.cache.Cache.NONE, images -> chain -> false);
+    static Opened open(Run run, List<Source> sources, Path tmp) {
+        return open(run, sources, tmp, lib.cache.Cache.NONE, images -> chain -> false);
     }
 
     /**
@@ -67,11 +72,11 @@ public interface Source {
      * layers (by their chain of diff IDs) will not be read: the daemon's images whose layers all are
      * and whose config the cache holds are not saved; the others are read with one `docker save`.
      */
-    static Opened open(List<Source> sources, Path tmp, lib.cache.Cache cache,
+    static Opened open(Run run, List<Source> sources, Path tmp, lib.cache.Cache cache,
                        java.util.function.Function<List<Image>, java.util.function.Predicate<List<Digest>>> plan) {
         List<String> refs = new ArrayList<>();
         for (Source s : sources) if (s instanceof DaemonSource d) refs.addAll(d.refs());
-        DaemonStream stream = refs.isEmpty() ? null : DaemonStream.planned(refs, tmp);
+        DaemonStream stream = refs.isEmpty() ? null : DaemonStream.planned(run, refs, tmp);
         try {
             Map<String, Image> daemon = stream == null ? Map.of() : stream.images();
             List<Image> images = new ArrayList<>();

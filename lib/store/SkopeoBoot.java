@@ -7,6 +7,7 @@ import java.util.*;
 import java.util.zip.GZIPInputStream;
 import lib.Fail;
 import lib.exec.Exec;
+import lib.exec.Run;
 import lib.model.*;
 import lib.tar.*;
 import lib.vm.VmBoot;
@@ -23,7 +24,7 @@ public final class SkopeoBoot {
     private SkopeoBoot() {}
 
     /** tmp holds var/lib/containers/storage as skopeo left it. */
-    public static void apply(Path tmp, VmBoot vm) {
+    public static void apply(Run run, Path tmp, VmBoot vm) {
         Path root = tmp.resolve(StoreLayout.ROOT);
         try {
             JsonValue layers = JsonValue.parse(Files.readAllBytes(root.resolve("overlay-layers/layers.json")));
@@ -39,7 +40,7 @@ public final class SkopeoBoot {
                 OverlayLayer.write(blob, TarWriter.Entry.dir(StoreLayout.ROOT + "overlay/" + id + "/diff/", 0555, 0, 0, 0), 0,
                         new TarWriter(OutputStream.nullOutputStream()), v);
                 for (String w : v.whiteouts())
-                    Exec.of("mknod", "-m", "000", root.resolve("overlay/" + id + "/diff/" + w).toString(), "c", "0", "0")
+                    Exec.of(run, "mknod", "-m", "000", root.resolve("overlay/" + id + "/diff/" + w).toString(), "c", "0", "0")
                             .fails("mknod", w).changes().run();
                 List<String> chain = new ArrayList<>(parent == null ? List.of() : chains.get(parent));
                 chain.add(id);
@@ -52,7 +53,7 @@ public final class SkopeoBoot {
                 for (String w : vm.warnings(names.isEmpty() ? img.path("id").asText() : names.get(0),
                         chains.getOrDefault(img.path("layer").asText(), List.of()))) System.err.println(w);
             }
-            if (Exec.verbose) System.err.println(vm.summary());
+            run.say(vm.summary());
             files(tmp, vm);
         } catch (IOException e) {
             throw Fail.die("Can't prepare the VM boot step in [" + root + "]: " + e.getMessage());

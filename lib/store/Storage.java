@@ -1,12 +1,13 @@
 package lib.store;
 
 import lib.Fail;
-import lib.exec.Exec;
+import lib.exec.Run;
 import lib.exec.Progress;
 import lib.exec.Temp;
 import lib.model.Digest;
 import lib.model.Image;
 import lib.model.Layer;
+import lib.model.Platform;
 import lib.source.Item;
 import lib.source.Source;
 import lib.tar.TarWriter;
@@ -42,15 +43,15 @@ public final class Storage {
     private Storage() {}
 
     /** Storage.copy of the sources these items name (Item's grammar; overlays are not built here). */
-    public static void write(List<String> items, OutputStream out) {
+    public static void write(Run run, List<String> items, OutputStream out) {
         if (items.isEmpty()) throw Fail.usage("No image");
         List<Source> sources = new ArrayList<>();
         for (String s : items) {
             Item item = Item.parse(s);
             if (item.isOverlay()) throw Fail.die("Unsupported source [" + s + "]");
-            sources.add(Source.of(item, null, true));
+            sources.add(Source.of(run, Platform.host(), item, null, true));
         }
-        copy(sources, out);
+        copy(run, sources, out);
     }
 
     /**
@@ -58,18 +59,18 @@ public final class Storage {
      * with all images from these sources, each image named by its reference(s).
      * Deterministic: same input, same bytes. Returns what it wrote: "N images, N layers".
      */
-    public static String copy(List<Source> sources, OutputStream out) {
-        return copy(sources, out, Cache.NONE, null);
+    public static String copy(Run run, List<Source> sources, OutputStream out) {
+        return copy(run, sources, out, Cache.NONE, null);
     }
 
     /**
      * copy, with layers the cache holds written from it (and layers read from their sources kept in
      * it), and what an xcluster VM needs besides the tree (vm null: the plain tree, as skopeo writes it).
      */
-    public static String copy(List<Source> sources, OutputStream out, Cache cache, lib.vm.VmBoot vm) {
+    public static String copy(Run run, List<Source> sources, OutputStream out, Cache cache, lib.vm.VmBoot vm) {
         Path tmp = Temp.dir("images-storage");
         Plan[] plan = {null};
-        try (Source.Opened opened = Source.open(sources, tmp, cache, images -> (plan[0] = new Plan(images, cache, vm))::cached)) {
+        try (Source.Opened opened = Source.open(run, sources, tmp, cache, images -> (plan[0] = new Plan(run, images, cache, vm))::cached)) {
             return plan[0].write(out, opened::complete);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
@@ -90,8 +91,10 @@ public final class Storage {
         final Cache cache;
         final Map<String, Cache.Entry> hits = new HashMap<>(); // layer id -> its checked cache entry
         final lib.vm.VmBoot vm; // null: the plain tree
+        final Run run; // --verbose: the cache's hits, the VM boot step's summary; progress
 
-        Plan(List<Image> images, Cache cache, lib.vm.VmBoot vm) {
+        Plan(Run run, List<Image> images, Cache cache, lib.vm.VmBoot vm) {
+            this.run = run;
             this.cache = cache;
             this.vm = vm;
             long t = 0;
@@ -145,7 +148,7 @@ public final class Storage {
                 OverlayLayer.Result r = layer(l, out, tee);
                 results.put(l.id(), r);
                 double secs = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-                Progress.say(String.format("Layer %d/%d %.12s [%s] %s in %.1f s (%s/s)%s", ++i, layers.size(), l.id(), l.blob().where(),
+                Progress.say(run, String.format("Layer %d/%d %.12s [%s] %s in %.1f s (%s/s)%s", ++i, layers.size(), l.id(), l.blob().where(),
                         Ls.size(r.diffSize()), secs, Ls.size((long) (r.diffSize() / secs)), hits.containsKey(l.id()) ? ", from the cache" : ""));
             }
             List<StorageJson.Layer> records = new ArrayList<>();
@@ -241,7 +244,7 @@ public final class Storage {
                 String name = images.get(i).names().isEmpty() ? "(no name)" : images.get(i).names().get(0);
                 for (String w : vm.warnings(name, chains.get(i))) if (said.add(w)) System.err.println(w);
             }
-            if (Exec.verbose) System.err.println(vm.summary());
+            run.say(vm.summary());
             for (lib.vm.VmBoot.File f : vm.files()) {
                 if (f.body() == null) out.put(TarWriter.Entry.dir(f.path(), f.mode(), f.uid(), f.gid(), time));
                 else out.put(TarWriter.Entry.file(f.path(), f.mode(), time, 0).withOwner(f.uid(), f.gid()), f.body());

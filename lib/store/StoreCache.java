@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
 import lib.cache.Cache;
-import lib.exec.Exec;
 import lib.model.Digest;
 import lib.model.GoJson;
 import lib.model.GoPath;
@@ -30,24 +29,30 @@ import lib.tar.TarWriter;
 final class StoreCache {
     private StoreCache() {}
 
-    private static String code;
-
     /** The sha256 of the class files that write a diff tree: a changed writer does not use an old entry. */
-    static synchronized String code() {
-        if (code != null) return code;
+    static String code() {
+        return Code.VALUE;
+    }
+
+    /** Computed once, on first use (the class is loaded then). */
+    private static final class Code {
+        static final String VALUE = compute();
+    }
+
+    private static String compute() {
         java.security.MessageDigest sha = Digest.newSha256();
         for (Class<?> top : List.of(Storage.class, StoreCache.class, lib.vm.VmBoot.class, lib.vm.MergedTree.class, StoreLayout.class, OverlayLayer.class, TarWriter.class, TarSplit.class, TarReader.class,
                 GnuTarFixes.class, Compression.class, GoPath.class, GoJson.class))
             for (Class<?> c : top.getNestMembers()) {
                 try (InputStream in = c.getResourceAsStream("/" + c.getName().replace('.', '/') + ".class")) {
-                    if (in == null) return code = ""; // not readable: no cache
+                    if (in == null) return ""; // not readable: no cache
                     sha.update(c.getName().getBytes(StandardCharsets.UTF_8));
                     sha.update(in.readAllBytes());
                 } catch (IOException e) {
-                    return code = "";
+                    return "";
                 }
             }
-        return code = Digest.of(sha).hex();
+        return Digest.of(sha).hex();
     }
 
     /** The key of a stored layer's diff tree, or null when it is not cached. */
@@ -69,7 +74,7 @@ final class StoreCache {
             if (r == null || l.blob().size() >= 0 && l.blob().size() != r.blobSize()) e.close(); // not what the source says: read it
             else plan.hits.put(l.id(), e);
         }
-        if (!Exec.verbose) return;
+        if (!plan.run.verbose()) return;
         for (int i = 0; i < images.size(); i++) {
             List<String> chain = plan.chains.get(i);
             long hit = chain.stream().filter(plan.hits::containsKey).count();
