@@ -112,7 +112,7 @@ public class make implements Callable<Integer> {
         switch (via) {
             case "skopeo" -> classic(run, all, pauseItem, out, new Tar(verify, plain, noPin));
             case "native" -> nativeTar(run, wanted, all, pauseItem, out, verify, tlsVerify, lib.cache.Cache.open(!noCache && !run.dryRun()),
-                    plain ? null : new lib.vm.VmBoot(!noPin));
+                    plain ? null : new lib.vm.VmBoot(StoreLayout.ROOT, !noPin));
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
         return 0;
@@ -213,7 +213,7 @@ public class make implements Callable<Integer> {
             Path tmp = Temp.dir("images-mktar");
             try {
                 copyImages(run, images, tmp);
-                lib.vm.VmBoot vm = tar.plain() ? null : new lib.vm.VmBoot(!tar.noPin());
+                lib.vm.VmBoot vm = tar.plain() ? null : new lib.vm.VmBoot(StoreLayout.ROOT, !tar.noPin());
                 if (vm != null) SkopeoBoot.apply(run, tmp, vm);
                 writeTar(run, tmp, out, user, vm != null, tar.verify());
             } finally {
@@ -223,7 +223,7 @@ public class make implements Callable<Integer> {
 
         /** skopeo copies each image from docker into TMP/var/lib/containers/storage. */
         static void copyImages(Run run, List<String> images, Path tmp) {
-            Path root = tmp.resolve("var/lib/containers/storage"), runroot = tmp.resolve("var/run/containers/storage");
+            Path root = tmp.resolve(StoreLayout.ROOT), runroot = tmp.resolve(StoreLayout.RUNROOT);
             Path skopeoTmp = tmp.resolve("tmp"); // skopeo's big temporary files go away with ours
             mkdirs(skopeoTmp);
             for (String img : images) {

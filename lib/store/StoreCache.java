@@ -88,7 +88,7 @@ final class StoreCache {
             throws IOException {
         out.flush();
         Cache.Entry hit = plan.hits.get(l.id());
-        lib.vm.VmBoot.Layer vm = plan.vm == null ? null : plan.vm.layer(l.id(), l.parent(), plan.children(l.id()));
+        lib.vm.VmBoot.Layer vm = plan.vm == null ? null : plan.vm.layer(l.id(), StoreLayout.ROOT + StoreLayout.diff(l.id()) + "/", l.parent(), plan.children(l.id()));
         if (hit != null) {
             hit.copyBody(tee);
             if (vm != null) replay(hit, diff.path(), vm);
