@@ -259,7 +259,7 @@ public class make implements Callable<Integer> {
                 try {
                     Source local = item.text().equals(pauseItem) ? Pause.local(run, platform, item) : null; // the local registry first
                     if (item.text().equals(pauseItem)) pauseFrom = local != null ? "local" : Pause.plain(item) ? "docker" : "item";
-                    sources.add(local != null ? local : Source.of(run, platform, item, tmp.resolve("item" + sources.size()), tlsVerify));
+                    sources.add(local != null ? local : Sources.of(run, platform, item, tmp.resolve("item" + sources.size()), tlsVerify));
                 } catch (Fail f) {
                     throw pauseFailed(pauseItem, pauseFrom, item, f);
                 }

@@ -1,6 +1,7 @@
 package lib.registry;
 
 import lib.exec.Run;
+import java.time.Duration;
 
 import java.io.IOException;
 import java.net.URI;
@@ -35,8 +36,12 @@ final class Auth {
 
     private final Run run;
 
-    Auth(Run run, String host) {
+    private final Duration connect, headers;
+
+    Auth(Run run, String host, Duration connect, Duration headers) {
         this.run = run;
+        this.connect = connect;
+        this.headers = headers;
         this.host = host;
     }
 
@@ -85,11 +90,11 @@ final class Auth {
         }
         if (scope != null) q.append(sep).append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
         URI uri = URI.create(q.toString());
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Client.HEADERS);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(headers);
         if (login() != null) b.header("Authorization", login.basic());
         run.say("+ GET " + uri);
         try {
-            HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(Client.CONNECT).build()
+            HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(connect).build()
                     .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) throw Fail.die("Token refused [" + host + "]: HTTP " + r.statusCode() + " from " + uri.getHost());
             if (r.body().length > 1 << 20) throw Fail.die("Token too large [" + host + "]");

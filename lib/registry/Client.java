@@ -44,7 +44,7 @@ public final class Client {
         this.host = host;
         this.tlsVerify = tlsVerify;
         this.run = run;
-        this.auth = new Auth(run, host);
+        this.auth = new Auth(run, host, CONNECT, HEADERS);
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT);
         if (!tlsVerify) b.sslContext(trustAll());
@@ -175,11 +175,16 @@ public final class Client {
     static boolean local(String host) {
         String env = System.getenv("LOCAL_REGISTRY");
         if (env == null || env.isBlank()) return false;
-        return env.trim().equals(host) || lib.source.Registry.withPort(env.trim()).equals(host);
+        return env.trim().equals(host) || withPort(env.trim()).equals(host);
     }
 
     void say(String line) {
         run.say("+ " + line);
+    }
+
+    /** host, host:port, IPv6 (bare or in brackets, with or without port) as an address: IPv6 in brackets, no port added (80). */
+    public static String withPort(String a) {
+        return a.chars().filter(c -> c == ':').count() > 1 && !a.startsWith("[") ? "[" + a + "]" : a;
     }
 
     static void sleep(long ms) {
@@ -210,5 +215,19 @@ public final class Client {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The token scope of a repository: repository:REPO:ACTIONS. */
+    static String scope(String repo, String actions) {
+        return "repository:" + repo + ":" + actions;
+    }
+
+    /** Not 2xx: an error naming the image. */
+    static void check(Client.Response r, String where, String what) {
+        int s = r.status();
+        if (s >= 200 && s < 300) return;
+        if (s == 404) throw Fail.die("Not found [" + where + "]: " + what);
+        if (s == 401 || s == 403) throw Fail.die("Unauthorized [" + where + "]: HTTP " + s + " for " + what);
+        throw Fail.die("Registry error [" + where + "]: HTTP " + s + " for " + what);
     }
 }

@@ -54,7 +54,7 @@ public final class Lreg {
         // as images.sh asks (NAME as given) and as lreg_cache stores it (docker.io's library/ added)
         for (String n : new LinkedHashSet<>(List.of(name, normalized(name)))) {
             try {
-                if (Catalog.pages(Client.of(run, address, false), "/v2/" + n + "/tags/list", "tags", Pull.scope(n, "pull")).contains(tag))
+                if (Catalog.pages(Client.of(run, address, false), "/v2/" + n + "/tags/list", "tags", Client.scope(n, "pull")).contains(tag))
                     return n + ":" + tag;
             } catch (Fail f) {
                 // not there (404), or not a valid name

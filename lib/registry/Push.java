@@ -88,7 +88,7 @@ public final class Push {
     }
 
     private String scope() {
-        return Pull.scope(repo, "pull,push");
+        return Client.scope(repo, "pull,push");
     }
 
     /** Counts what passes. */
@@ -122,7 +122,7 @@ public final class Push {
     public static void copy(Run run, String source, boolean srcTlsVerify, String target) {
         Pull.Resolved r = Pull.resolve(run, Platform.host(), source, srcTlsVerify);
         Push push = new Push(run, target, false);
-        for (Pull.Blob b : r.blobs()) push.blob(b.digest(), () -> Download.stream(b));
+        for (Download.Blob b : r.blobs()) push.blob(b.digest(), () -> Download.stream(b));
         Pull.Manifest m = r.manifests().get(r.manifests().size() - 1);
         ImageRef t = ImageRef.parse(target);
         push.manifest(t.digest() != null ? t.digest() : t.tag() != null ? t.tag() : "latest", m.mediaType(), m.bytes());

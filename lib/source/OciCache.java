@@ -39,15 +39,6 @@ public final class OciCache {
         pulled.addAll(refs);
     }
 
-    /** A blob of a docker:// item still being fetched (make writes the layers before it while it comes). */
-    static boolean pending(Digest d) {
-        return lib.registry.Pull.pending(d);
-    }
-
-    static void await(Digest d) {
-        lib.registry.Pull.await(d);
-    }
-
     private static String full(String dockerRef) {
         return ImageRef.versioned(dockerRef).full();
     }

@@ -144,9 +144,9 @@ final class OciLayout implements Source {
         }
 
         public Opener opener(Digest digest) {
-            if (OciCache.pending(digest)) // a registry blob still coming: wait for it when it is read
+            if (lib.registry.Pull.pending(digest)) // a registry blob still coming: wait for it when it is read
                 return () -> {
-                    OciCache.await(digest);
+                    lib.registry.Pull.await(digest);
                     return Files.newInputStream(path(digest.blobPath(), "layer"));
                 };
             Path p = path(digest.blobPath(), "layer");

@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import lib.registry.Catalog;
+import lib.registry.Client;
 import lib.registry.Push;
 
 /**
@@ -28,17 +29,13 @@ import lib.registry.Push;
 public record Registry(String address, Run run, boolean viaSkopeo, boolean srcTlsVerify) {
     public static Registry local(Run run) {
         String env = System.getenv("LOCAL_REGISTRY");
-        if (env != null && !env.isBlank()) return new Registry(withPort(env.trim()), run, false, true);
+        if (env != null && !env.isBlank()) return new Registry(Client.withPort(env.trim()), run, false, true);
         String ip = Docker.docker(run, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}",
                 "registry").fails("Can't get address of the local registry").read().trim();
         if (ip.isEmpty()) throw Fail.die("Can't get address of the local registry");
-        return new Registry(withPort(ip.split("\\s+")[0]), run, false, true);
+        return new Registry(Client.withPort(ip.split("\\s+")[0]), run, false, true);
     }
 
-    /** host, host:port, IPv6 (bare or in brackets, with or without port) as an address: IPv6 in brackets, no port added (80). */
-    public static String withPort(String a) {
-        return a.chars().filter(c -> c == ':').count() > 1 && !a.startsWith("[") ? "[" + a + "]" : a;
-    }
 
     /** lreg_ls: each repository, then its tags as compact JSON (the registry client: pages, auth, IPv6). */
     public void ls(PrintStream out) {
@@ -96,7 +93,7 @@ public record Registry(String address, Run run, boolean viaSkopeo, boolean srcTl
         if (!viaSkopeo) {
             try {
                 if (!dryRun("push " + source + " to docker://" + name(image, stripHost)))
-                    push(tmp -> Source.of(run, Platform.host(), Item.parse(source), tmp, true), name(image, stripHost));
+                    push(tmp -> Sources.of(run, Platform.host(), Item.parse(source), tmp, true), name(image, stripHost));
             } catch (Fail f) {
                 throw Fail.die("Upload failed [" + image + "]: " + f.getMessage());
             }

@@ -10,6 +10,7 @@ import lib.model.Layer;
 import lib.model.Platform;
 import lib.source.Item;
 import lib.source.Source;
+import lib.source.Sources;
 import lib.tar.TarWriter;
 import static lib.store.StoreLayout.ROOT;
 import static lib.store.StoreLayout.RUNROOT;
@@ -49,7 +50,7 @@ public final class Storage {
         for (String s : items) {
             Item item = Item.parse(s);
             if (item.isOverlay()) throw Fail.die("Unsupported source [" + s + "]");
-            sources.add(Source.of(run, Platform.host(), item, null, true));
+            sources.add(Sources.of(run, Platform.host(), item, null, true));
         }
         copy(run, sources, out);
     }
@@ -70,7 +71,7 @@ public final class Storage {
     public static String copy(Run run, List<Source> sources, OutputStream out, Cache cache, lib.vm.VmBoot vm) {
         Path tmp = Temp.dir("images-storage");
         Plan[] plan = {null};
-        try (Source.Opened opened = Source.open(run, sources, tmp, cache, images -> (plan[0] = new Plan(run, images, cache, vm))::cached)) {
+        try (Sources.Opened opened = Sources.open(run, sources, tmp, cache, images -> (plan[0] = new Plan(run, images, cache, vm))::cached)) {
             return plan[0].write(out, opened::complete);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
@@ -82,6 +83,11 @@ public final class Storage {
 
     /** A layer to store: ids, overlay's short link name and lower chain, and the blob that fills it. */
     record Stored(String id, String parent, String link, String lower, Layer blob, OffsetDateTime created) {}
+
+    /** The writer's code for the cache's keys (StoreCache.code), computed once, on first use. */
+    private static final class Code {
+        static final String VALUE = StoreCache.code(Storage.class);
+    }
 
     /** What the images need, decided before any layer is read: ids, order, times. */
     static final class Plan {
@@ -117,7 +123,17 @@ public final class Storage {
                 chains.add(chain);
             }
             time = t;
-            StoreCache.lookup(this, images);
+            if (!cache.enabled()) return;
+            for (Stored l : layers.values()) { // each layer's entry, found and checked
+                Cache.Entry e = StoreCache.find(cache, key(l), l.blob().size());
+                if (e != null) hits.put(l.id(), e);
+            }
+            StoreCache.say(run, images, chains, hits);
+        }
+
+        /** The cache key of a layer's diff tree (StoreCache), or null when it is not cached. */
+        String key(Stored l) {
+            return StoreCache.key(Code.VALUE, l.id(), l.blob(), l.created().toEpochSecond(), vm != null);
         }
 
         /** Is the layer of this chain of diff IDs (base first) written from the cache? (the daemon saves only what is not) */
@@ -181,7 +197,8 @@ public final class Storage {
             out.put(dir(dir, 0700, t));
             TarWriter.Entry diff = dir(dir + "diff/", 0555, t);
             out.put(diff);
-            OverlayLayer.Result r = StoreCache.diffTree(this, l, diff, t, out, tee);
+            lib.vm.VmBoot.Layer v = vm == null ? null : vm.layer(l.id(), dir + "diff/", l.parent(), children(l.id()));
+            OverlayLayer.Result r = StoreCache.diffTree(cache, hits.get(l.id()), key(l), l.blob(), v, diff, t, out, tee);
             if (l.parent() == null) out.put(dir(dir + "empty/", 0700, t));
             out.put(file(dir + "link", 0644, t), bytes(l.link()));
             if (l.lower() != null) out.put(file(dir + "lower", 0644, t), bytes(l.lower()));

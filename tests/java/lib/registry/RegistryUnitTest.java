@@ -67,7 +67,7 @@ class RegistryUnitTest {
         assertThatThrownBy(() -> Pull.blobs(c, "x", json(foreign), manifest(Pull.DOCKER_MANIFEST), "docker://r/x:1"))
                 .hasMessage("Unsupported layer [docker://r/x:1: " + D + "]: a foreign layer (application/vnd.docker.image.rootfs.foreign.diff.tar.gzip)");
         String ok = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" + D + "\",\"size\":2},\"layers\":[{\"digest\":\"" + D + "\",\"size\":9}]}";
-        assertThat(Pull.blobs(c, "x", json(ok), manifest(Pull.OCI_MANIFEST), "w")).extracting(Pull.Blob::size).containsExactly(2L, 9L);
+        assertThat(Pull.blobs(c, "x", json(ok), manifest(Pull.OCI_MANIFEST), "w")).extracting(Download.Blob::size).containsExactly(2L, 9L);
         String md5 = "{\"schemaVersion\":2,\"config\":{\"digest\":\"md5:0123456789abcdef0123456789abcdef\",\"size\":2},\"layers\":[]}";
         assertThatThrownBy(() -> Pull.blobs(c, "x", json(md5), manifest(Pull.OCI_MANIFEST), "w")).hasMessageStartingWith("Unsupported digest [md5:");
         String noSize = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" + D + "\"},\"layers\":[]}";
