@@ -20,37 +20,8 @@ import org.zeroturnaround.exec.StartedProcess;
  * <pre>Exec.of(run, "docker", "import", "-", name).fails("docker import", name).changes().in(tar).run();</pre>
  */
 public final class Exec {
-    private static final Set<Process> running = Collections.synchronizedSet(new HashSet<>());
-    private static final Set<Long> groups = Collections.synchronizedSet(new HashSet<>()); // PIDs that lead a process group
-    // SIGINT (2) or SIGTERM (15) received: we are stopping. Mutable on purpose: a signal is one per
-    // process, set by the JVM's signal handler, which no value handed down can reach
-    static volatile int signal;
-
     static {
-        for (String name : List.of("INT", "TERM")) onSignal(name);
-    }
-
-    /**
-     * SIGINT/SIGTERM: say it was interrupted, then exit 128+N through the cleanup hook (Temp),
-     * which stops our programs (and their groups) and removes our files. sun.misc.Signal through
-     * reflection: javac warns about it on every first run of a script otherwise.
-     */
-    private static void onSignal(String name) {
-        try {
-            Class<?> sig = Class.forName("sun.misc.Signal"), handler = Class.forName("sun.misc.SignalHandler");
-            Object s = sig.getConstructor(String.class).newInstance(name);
-            int number = (int) sig.getMethod("getNumber").invoke(s);
-            Object h = java.lang.reflect.Proxy.newProxyInstance(Exec.class.getClassLoader(), new Class<?>[] {handler}, (proxy, m, args) -> {
-                if (!m.getName().equals("handle")) return null;
-                signal = number;
-                System.err.println("ERROR: Interrupted (SIG" + name + "): stopping, removing what was half made");
-                System.exit(128 + number);
-                return null;
-            });
-            sig.getMethod("handle", sig, handler).invoke(null, s, h);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // no such signal handling here (another JVM, or the signal ignored by the shell): the JVM's own applies
-        }
+        Processes.watch(); // SIGINT and SIGTERM handled from the first program on
     }
 
     private final Run run;
@@ -269,9 +240,7 @@ public final class Exec {
         stopped = true; // also when it has not started yet: start() sees this
         Process p = process;
         if (p == null || !p.isAlive()) return;
-        if (groups.contains(p.pid())) signalGroup(p.pid(), "KILL");
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+        Processes.kill(p);
     }
 
     private static final Pattern NO_DOCKER = Pattern.compile(
@@ -325,7 +294,7 @@ public final class Exec {
 
     /** The error of a program that exited non-zero: a dead daemon in one line, else this step's message and its stderr. */
     private Fail failed(String stderr) {
-        if (signal != 0) return new Fail("", "", 128 + signal); // killed by our stop on a signal: said once, above
+        if (Processes.signal != 0) return new Fail("", "", 128 + Processes.signal); // killed by our stop on a signal: said once, above
         unreachable(stderr);
         String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
         return new Fail(msg, stderr, 1);
@@ -350,10 +319,9 @@ public final class Exec {
             throw Fail.die("Not executable [" + argv.get(0) + "]");
         }
         Process p = sp.getProcess();
-        if (group) groups.add(p.pid());
+        Processes.started(p, group);
         process = p;
         if (stopped) stop();
-        running.add(p);
         try {
             return sp.getFuture().get();
         } catch (InterruptedException e) {
@@ -365,50 +333,13 @@ public final class Exec {
             throw Fail.die(defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]: "
                     + (c == null ? e : c.getMessage()));
         } finally {
-            running.remove(p);
-            if (group) { // on every way out: what the program left running in its group ends too
-                signalGroup(p.pid(), "KILL");
-                groups.remove(p.pid());
-            }
-        }
-    }
-
-    /** kill -SIG -- -PGID: the whole process group of a program started with group(). */
-    private static void signalGroup(long pgid, String sig) {
-        try {
-            new ProcessExecutor().command("kill", "-s", sig, "--", "-" + pgid).exitValueAny()
-                    .redirectOutput(OutputStream.nullOutputStream()).redirectError(OutputStream.nullOutputStream()).execute();
-        } catch (IOException | java.util.concurrent.TimeoutException e) {
-            // kill is there on every Linux; a group already gone is no error
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Processes.ended(p, group);
         }
     }
 
     private String defaultStep() {
         String prog = new File(argv.get(0)).getName();
         return argv.size() > 1 && !argv.get(1).startsWith("-") ? prog + " " + argv.get(1) : prog;
-    }
-
-    /** Stops every program still running (Ctrl-C): called by the cleanup hook before files go. */
-    static void stopAll() {
-        List<Process> ps;
-        synchronized (running) {
-            ps = new ArrayList<>(running);
-        }
-        for (Process p : ps) {
-            if (groups.contains(p.pid())) signalGroup(p.pid(), "TERM");
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-        }
-        for (Process p : ps) {
-            try {
-                if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (groups.contains(p.pid())) signalGroup(p.pid(), "KILL"); // children that ignored TERM
-        }
     }
 
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");

@@ -135,7 +135,7 @@ public final class Temp {
     }
 
     private static void cleanup() {
-        Exec.stopAll();
+        Processes.stopAll();
         List<Path> left;
         synchronized (owned) {
             left = new ArrayList<>(owned);

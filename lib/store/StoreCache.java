@@ -37,7 +37,7 @@ final class StoreCache {
      */
     static String code(Class<?> writer) {
         java.security.MessageDigest sha = Digest.newSha256();
-        for (Class<?> top : List.of(writer, StoreCache.class, lib.vm.VmBoot.class, lib.vm.MergedTree.class, StoreLayout.class, OverlayLayer.class, TarWriter.class, TarSplit.class, TarReader.class,
+        for (Class<?> top : List.of(writer, StoreCache.class, lib.vm.VmBoot.class, lib.vm.MergedTree.class, StoreLayout.class, OverlayLayer.class, BlobCheck.class, TarWriter.class, TarSplit.class, TarReader.class,
                 GnuTarFixes.class, Compression.class, GoPath.class, GoJson.class))
             for (Class<?> c : top.getNestMembers()) {
                 try (InputStream in = c.getResourceAsStream("/" + c.getName().replace('.', '/') + ".class")) {
