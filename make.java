@@ -217,6 +217,7 @@ public class make implements Callable<Integer> {
                 if (vm != null) SkopeoBoot.apply(run, tmp, vm);
                 writeTar(run, tmp, out, user, vm != null, tar.verify());
             } finally {
+                Temp.unmount(run, tmp); // what a failed skopeo left mounted, said under --verbose
                 Temp.delete(tmp);
             }
         }
