@@ -49,29 +49,30 @@ public class LegacyImport implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path dir = Xcluster.imageDir(item);
+        Run run = options.run();
+        Path dir = Xcluster.imageDir(run, item);
         ImageDir.check(dir);
-        String name = importImage(dir, o.manifest != null ? o.manifest : Xcluster.manifest(dir), o.force);
-        if (o.upload) Registry.local().upload(name, o.stripHost);
+        String name = importImage(run, dir, o.manifest != null ? o.manifest : Xcluster.manifest(dir), o.force);
+        if (o.upload) Registry.local(run).upload(name, o.stripHost);
         System.out.println(name);
         return 0;
     }
 
     /** The steps of the old way; returns name:version. */
-    static String importImage(Path dir, Path manifestPath, boolean force) {
+    static String importImage(Run run, Path dir, Path manifestPath, boolean force) {
         AppcManifest m = AppcManifest.read(manifestPath != null ? manifestPath : dir.toAbsolutePath().resolve("manifest.json"));
         String image = m.image();
-        if (force) Docker.docker("rmi", image).changes().ok();
-        if (Docker.has(image)) {
+        if (force) Docker.docker(run, "rmi", image).changes().ok();
+        if (Docker.has(run, image)) {
             System.err.println("Cached [" + image + "]");
             return image;
         }
-        Exec importer = Docker.docker("import", "-c", "CMD " + m.execJson(), "-", image).fails("docker import", image).changes();
+        Exec importer = Docker.docker(run, "import", "-c", "CMD " + m.execJson(), "-", image).fails("docker import", image).changes();
         try {
-            long bytes = Exec.pipe(ImageDir.tarScript(dir, "-"), importer);
-            if (bytes == 0 && !Exec.dryRun) throw Fail.die("No output from [" + dir.resolve("tar") + "]");
+            long bytes = Exec.pipe(ImageDir.tarScript(run, dir, "-"), importer);
+            if (bytes == 0 && !run.dryRun()) throw Fail.die("No output from [" + dir.resolve("tar") + "]");
         } catch (RuntimeException e) {
-            if (!Exec.dryRun) Docker.docker("rmi", image).ok(); // nothing half-imported stays in docker
+            if (!run.dryRun()) Docker.docker(run, "rmi", image).ok(); // nothing half-imported stays in docker
             throw e;
         }
         return image;

@@ -101,7 +101,7 @@ public class images {
                     "Also removes temporary files a crashed make left (older than an hour)."}) String prune) throws java.io.IOException {
         lib.cache.Cache c = lib.cache.Cache.open(true);
         if (!c.enabled()) throw Fail.die("No usable cache folder [" + lib.cache.Cache.folder() + "]");
-        if (prune != null && Exec.dryRun) System.err.println("dry-run: prune " + c.root() + " to at most " + Ls.size(bytes(prune)));
+        if (prune != null && o.run().dryRun()) System.err.println("dry-run: prune " + c.root() + " to at most " + Ls.size(bytes(prune)));
         else if (prune != null) {
             long[] r = c.prune(bytes(prune));
             System.out.println("Removed " + r[0] + " files, " + Ls.size(r[1]));
@@ -123,7 +123,7 @@ public class images {
     @Command(mixinStandardHelpOptions = true, name = "env", description = "Print the xcluster context this toolkit uses.")
     void env(@Mixin Cli.Options o) {
         System.out.println("XCLUSTER=" + nz(System.getenv("XCLUSTER")));
-        System.out.println("XCLUSTER_TMP=" + Xcluster.tmp());
+        System.out.println("XCLUSTER_TMP=" + Xcluster.tmp(o.run()));
         System.out.println("XCLUSTER_OVLPATH=" + nz(System.getenv("XCLUSTER_OVLPATH")));
         System.out.println("DOCKER_HOST=" + nz(System.getenv("DOCKER_HOST")));
         System.out.println("LOCAL_REGISTRY=" + nz(System.getenv("LOCAL_REGISTRY")));
@@ -135,7 +135,7 @@ public class images {
 
     @Command(mixinStandardHelpOptions = true, name = "get_rootfs", aliases = "get-rootfs", description = "Print the image folder of OVL, OVL/SUBDIR or a folder path.")
     void getRootfs(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL[/SUBDIR]", description = "An overlay, an overlay's subfolder, or a folder path.") String item) {
-        System.out.println(Xcluster.rootfs(item));
+        System.out.println(Xcluster.rootfs(o.run(), item));
     }
 
     @Command(mixinStandardHelpOptions = true, name = "get_manifest", aliases = "get-manifest", description = "Print the manifest.json of an image folder (or a *.json beside it).")
@@ -146,95 +146,99 @@ public class images {
 
     @Command(mixinStandardHelpOptions = true, name = "in_docker", aliases = "in-docker", description = "Exit 0 if the docker daemon has IMAGE (with its version).")
     int inDocker(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
-        return Docker.has(image) ? 0 : 1;
+        return Docker.has(o.run(), image) ? 0 : 1;
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_ls", aliases = "docker-ls", description = "List the files of an image, sorted.")
     void dockerLs(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
-        Docker.ls(image).forEach(System.out::println);
+        Docker.ls(o.run(), image).forEach(System.out::println);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_export", aliases = "docker-export", description = "Like `docker export`, but for an image: its files as a tar on stdout.")
     void dockerExport(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
-        Docker.export(image, Exec.stdout());
+        Docker.export(o.run(), image, Exec.stdout());
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_ls_layers", aliases = "docker-ls-layers", description = "List the files of an image per layer, base first.")
     void dockerLsLayers(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
-        Docker.lsLayers(image, System.out);
+        Docker.lsLayers(o.run(), image, System.out);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_save_layers", aliases = "docker-save-layers",
             description = "Unpack the named layers (paths in the `docker save` archive, as docker_ls_layers shows them) into one tree; its tar on stdout.")
     void dockerSaveLayers(@Mixin Cli.Options o, @Parameters(index = "0", paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image,
             @Parameters(index = "1..*", paramLabel = "LAYER", description = "A layer path in the `docker save` archive, as docker_ls_layers shows it.") List<String> layers) {
-        Docker.saveLayers(image, layers, Exec.stdout());
+        Docker.saveLayers(o.run(), image, layers, Exec.stdout());
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_flush", aliases = "docker-flush", description = "Remove ALL containers and images from docker. Needs --really.")
     void dockerFlush(@Mixin Cli.Options o, @Option(names = "--really", description = "Yes, wipe it.") boolean really) {
-        Docker.flush(really);
+        Docker.flush(o.run(), really);
     }
 
     /** --via for the lreg_* commands. */
     public static class Via {
+        boolean skopeo;
+
         @Option(names = "--via", paramLabel = "native|skopeo", description = "native (default): the toolkit's registry client, no skopeo or docker; skopeo: images.sh's own way.")
         void via(String v) {
             if (!v.equals("native") && !v.equals("skopeo")) throw Fail.usage("Invalid --via [" + v + "]: native or skopeo");
-            Registry.viaSkopeo = v.equals("skopeo");
+            skopeo = v.equals("skopeo");
         }
     }
 
     /** --tls-verify of the external registry for lreg_cache and lreg_preload. */
     public static class SrcTls {
+        boolean verify = true;
+
         @Option(names = "--tls-verify", arity = "1", paramLabel = "BOOL", description = "Verify TLS of the external registry (default true; false: also plain http).")
         void tls(boolean b) {
-            Registry.srcTlsVerify = b;
+            verify = b;
         }
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_ls", aliases = {"lreg-ls", "docker_lsreg", "docker-lsreg"},
             description = "List the contents of the local registry: each repository and its tags (docker_lsreg is the same).")
     void lregLs(@Mixin Cli.Options o) {
-        Registry.local().ls(System.out);
+        Registry.local(o.run()).ls(System.out);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_ip", aliases = "lreg-ip", description = "Print the address of the local registry: $LOCAL_REGISTRY, else the docker container `registry` (IPv6 in brackets).")
     void lregIp(@Mixin Cli.Options o) {
-        System.out.println(Registry.local().address());
+        System.out.println(Registry.local(o.run()).address());
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_cache", aliases = "lreg-cache", description = "Copy an external image to the local registry, blob by blob, e.g. docker.io/library/alpine:3.8.")
     void lregCache(@Mixin Cli.Options o, @Mixin Via v, @Mixin SrcTls t, @Parameters(paramLabel = "EXT_IMAGE", description = "An image in an external registry, with its version.") String image) {
-        Registry.local().cache(image);
+        Registry.local(o.run()).via(v.skopeo, t.verify).cache(image);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_upload", aliases = "lreg-upload", description = "Upload an image from the docker daemon to the local registry (blobs it has are skipped).")
     void lregUpload(@Mixin Cli.Options o, @Mixin Via v,
             @Option(names = "--strip-host", description = "Drop the registry host of the name in the local registry.") boolean stripHost,
             @Parameters(paramLabel = "IMAGE", description = "An image in the docker daemon, with its version.") String image) {
-        Registry.local().upload(image, stripHost);
+        Registry.local(o.run()).via(v.skopeo, true).upload(image, stripHost);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_inspect", aliases = "lreg-inspect", description = "Inspect an image in the local registry (as skopeo inspect).")
     void lregInspect(@Mixin Cli.Options o, @Mixin Via v, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
-        Registry.local().inspect(image);
+        Registry.local(o.run()).via(v.skopeo, true).inspect(image);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_isloaded", aliases = "lreg-isloaded", description = "Exit 0 if the local registry has IMAGE (its host part stripped; tag latest if none), else 1.")
     int lregIsloaded(@Mixin Cli.Options o, @Parameters(paramLabel = "IMAGE[:TAG]", description = "An image.") String image) {
-        return lib.registry.Lreg.isLoaded(Registry.local(), image) ? 0 : 1;
+        return lib.registry.Lreg.isLoaded(o.run(), Registry.local(o.run()).address(), image) ? 0 : 1;
     }
 
     @Command(mixinStandardHelpOptions = true, name = "getimages", description = "Print the images an overlay uses: the sorted, unique `image:` values of its *.yaml files.")
     void getimages(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL|DIR", description = "An overlay name or a folder.") String ovl) {
-        lib.registry.Lreg.images(ovl).forEach(System.out::println);
+        lib.registry.Lreg.images(o.run(), ovl).forEach(System.out::println);
     }
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_missingimages", aliases = "lreg-missingimages",
             description = "Print the images (the pause image, and those of the overlays) the local registry lacks, fully qualified; exit 1 when any.")
     int lregMissingimages(@Mixin Cli.Options o, @Parameters(paramLabel = "OVL", arity = "0..*", description = "Overlays or folders.") List<String> ovls) {
-        List<String> missing = lib.registry.Lreg.missing(Registry.local(), make.PAUSE, ovls == null ? List.of() : ovls);
+        List<String> missing = lib.registry.Lreg.missing(o.run(), Registry.local(o.run()).address(), make.PAUSE, ovls == null ? List.of() : ovls);
         missing.forEach(System.out::println);
         return missing.isEmpty() ? 0 : 1;
     }
@@ -245,7 +249,8 @@ public class images {
             @Option(names = "--force", description = "Cache every image, loaded or not.") boolean force,
             @Option(names = "--keep-going", description = "Go on after a failure (exit 1 at the end).") boolean keepGoing,
             @Parameters(paramLabel = "OVL", arity = "0..*", description = "Overlays or folders.") List<String> ovls) {
-        return lib.registry.Lreg.preload(Registry.local(), make.PAUSE, ovls == null ? List.of() : ovls, force, keepGoing, System.err) == 0 ? 0 : 1;
+        Registry reg = Registry.local(o.run()).via(v.skopeo, t.verify);
+        return lib.registry.Lreg.preload(o.run(), reg.address(), reg::cache, make.PAUSE, ovls == null ? List.of() : ovls, force, keepGoing, System.err) == 0 ? 0 : 1;
     }
 
     @Command(mixinStandardHelpOptions = true, name = "docker_save", aliases = "docker-save", description = "docker save each IMAGE under its full name, all in one tar.")
@@ -253,7 +258,7 @@ public class images {
             @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "Images in the docker daemon.") List<String> images) {
         List<String> argv = new ArrayList<>(List.of("save", "-o", output));
         for (String i : images) argv.add(lib.registry.Lreg.qualified(i));
-        Docker.docker(argv.toArray(String[]::new)).fails("docker save failed [" + String.join(" ", images) + "]").changes().run();
+        Docker.docker(o.run(), argv.toArray(String[]::new)).fails("docker save failed [" + String.join(" ", images) + "]").changes().run();
     }
 
     @Command(mixinStandardHelpOptions = true, name = "ls", description = "List the images in an images tar (FILE, or - for stdin): names, short id, size, layers and how many are shared. Any user, nothing unpacked.")
@@ -280,6 +285,6 @@ public class images {
 
     @Command(mixinStandardHelpOptions = true, name = "lreg_rm", aliases = "lreg-rm", description = "Remove an image from the local registry.")
     void lregRm(@Mixin Cli.Options o, @Mixin Via v, @Parameters(paramLabel = "IMAGE:TAG", description = "An image in the local registry.") String image) {
-        Registry.local().rm(image);
+        Registry.local(o.run()).via(v.skopeo, true).rm(image);
     }
 }

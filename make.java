@@ -90,31 +90,29 @@ public class make implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String out = tar != null ? tar : Xcluster.tmp().resolve("images.tar").toString();
+        String out = tar != null ? tar : Xcluster.tmp(options.run()).resolve("images.tar").toString();
         if (tar == null) Output.checkFolder(Path.of(out).getParent()); // not named by the user: it must be private
         else if (!out.equals("-")) requireFolder(Path.of(out).toAbsolutePath().getParent()); // as docker save -o and tar -cf
         if (out.equals("-") && Progress.terminal(1)) throw Fail.usage("Not writing a tar to a terminal: redirect stdout, or give --tar=FILE");
         if (verify && out.equals("-")) throw Fail.usage("--verify needs --tar=FILE");
-        verifyOutput = verify;
+        Run run = options.run();
         List<Item> all = new ArrayList<>();
-        pauseItem = noPause ? null : pause;
+        String pauseItem = noPause ? null : pause; // the pause image as given, null with --no-pause
         if (!noPause) all.add(Item.parse(pause));
         Set<String> seen = new HashSet<>(noPause ? List.of() : List.of(pause));
         for (String item : items) {
             if (!seen.add(item)) System.err.println("WARNING: [" + item + "] is given twice: it is stored once");
             else all.add(Item.parse(item));
         }
+        Platform wanted = Platform.host(); // --platform: read indexes for this one
         if (platform != null) {
             if (via.equals("skopeo")) throw Fail.usage("--platform needs --via=native");
-            Platform.want(platform);
+            wanted = Platform.parse(platform);
         }
         switch (via) {
-            case "skopeo" -> {
-                plainTree = plain;
-                noPinning = noPin;
-                classic(all, out);
-            }
-            case "native" -> nativeTar(all, out, tlsVerify, lib.cache.Cache.open(!noCache && !Exec.dryRun), plain ? null : new lib.vm.VmBoot(!noPin));
+            case "skopeo" -> classic(run, all, pauseItem, out, new Tar(verify, plain, noPin));
+            case "native" -> nativeTar(run, wanted, all, pauseItem, out, verify, tlsVerify, lib.cache.Cache.open(!noCache && !run.dryRun()),
+                    plain ? null : new lib.vm.VmBoot(StoreLayout.ROOT, !noPin));
             default -> throw Fail.usage("Unknown --via [" + via + "]; use native or skopeo");
         }
         return 0;
@@ -122,37 +120,38 @@ public class make implements Callable<Integer> {
 
     // ---- the classic way: docker, then skopeo as root, then tar
 
-    static void classic(List<Item> items, String out) {
+    static void classic(Run run, List<Item> items, String pauseItem, String out, Tar tar) {
         List<String> images = new ArrayList<>();
         for (Item item : items) {
             try {
-                images.add(image(item));
+                images.add(image(run, item));
             } catch (Fail f) {
-                throw pauseFailed(item, f);
+                throw pauseFailed(pauseItem, null, item, f);
             }
         }
-        mktar(images, out);
+        mktar(run, images, out, tar);
     }
 
-    static boolean plainTree, noPinning; // make --plain, --no-pin; mktar's own
+    /** mktar's own options: --verify, --plain, --no-pin (make's, handed on to it). */
+    record Tar(boolean verify, boolean plain, boolean noPin) {}
 
     /** Step 1: one item into the docker daemon; returns the image name. */
-    static String image(Item item) {
+    static String image(Run run, Item item) {
         if (item.isReference()) {
-            Docker.pull(item.ref());
+            Docker.pull(run, item.ref());
             return item.ref();
         }
         if (!item.isOverlay()) throw Fail.die("Only --via=native reads [" + item.text() + "]");
-        Path rootfs = item.rootfs();
-        String name = mkimage.build(rootfs, item.manifest(rootfs), item.tag(), false, false, false);
-        if (item.tag() != null && !item.tag().equals(name)) Docker.docker("tag", name, item.tag()).fails("docker tag", item.tag()).changes().run();
+        Path rootfs = item.rootfs(run);
+        String name = mkimage.build(run, rootfs, item.manifest(rootfs), item.tag(), false, false, false);
+        if (item.tag() != null && !item.tag().equals(name)) Docker.docker(run, "tag", name, item.tag()).fails("docker tag", item.tag()).changes().run();
         return item.tag() != null ? item.tag() : name;
     }
 
     /** Step 2: as root, Mktar; else re-run only this step through sudo, as images.sh does. */
-    static void mktar(List<String> images, String out) {
-        if (isRoot()) {
-            Mktar.copyAndTar(images, out, null);
+    static void mktar(Run run, List<String> images, String out, Tar tar) {
+        if (isRoot(run)) {
+            Mktar.copyAndTar(run, images, out, null, tar);
             return;
         }
         List<String> argv = new ArrayList<>(List.of("sudo", "env"));
@@ -162,16 +161,16 @@ public class make implements Callable<Integer> {
         }
         argv.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), "make$Mktar", "--user=" + Xcluster.user(), "--tar=" + out));
-        if (Exec.verbose) argv.add("--verbose");
-        if (verifyOutput) argv.add("--verify");
-        if (plainTree) argv.add("--plain");
-        if (noPinning) argv.add("--no-pin");
+        if (run.verbose()) argv.add("--verbose");
+        if (tar.verify()) argv.add("--verify");
+        if (tar.plain()) argv.add("--plain");
+        if (tar.noPin()) argv.add("--no-pin");
         argv.addAll(images);
-        Exec.of(argv).fails("sudo mktar", out).out("-".equals(out) ? Output.stdout() : null).showStderr().changes().run();
+        Exec.of(run, argv).fails("sudo mktar", out).out("-".equals(out) ? Output.stdout() : null).showStderr().changes().run();
     }
 
-    static boolean isRoot() {
-        return "0".equals(Exec.of("id", "-u").read().trim());
+    static boolean isRoot(Run run) {
+        return "0".equals(Exec.of(run, "id", "-u").read().trim());
     }
 
     /** mktar (internal, root): skopeo each image into a fresh storage tree, then tar it. */
@@ -187,19 +186,13 @@ public class make implements Callable<Integer> {
         String tar = "-";
 
         @Option(names = "--verify", description = "Check the tar as `images verify` does before it is put in place.")
-        void verify(boolean v) {
-            verifyOutput = v;
-        }
+        boolean verify;
 
         @Option(names = "--plain", description = "Only the storage tree, as skopeo writes it (no VM boot step).")
-        void plain(boolean p) {
-            plainTree = p;
-        }
+        boolean plain;
 
         @Option(names = "--no-pin", description = "No CRI-O drop-in pinning the images.")
-        void noPin(boolean p) {
-            noPinning = p;
-        }
+        boolean noPin;
 
         @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "An image in the docker daemon, with its version.")
         List<String> images;
@@ -210,74 +203,78 @@ public class make implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            if (!isRoot()) throw Fail.die("Must run as \"root\"");
-            copyAndTar(images, tar, user);
+            Run run = options.run();
+            if (!isRoot(run)) throw Fail.die("Must run as \"root\"");
+            copyAndTar(run, images, tar, user, new Tar(verify, plain, noPin));
             return 0;
         }
 
-        static void copyAndTar(List<String> images, String out, String user) {
+        static void copyAndTar(Run run, List<String> images, String out, String user, Tar tar) {
             Path tmp = Temp.dir("images-mktar");
             try {
-                copyImages(images, tmp);
-                lib.vm.VmBoot vm = plainTree ? null : new lib.vm.VmBoot(!noPinning);
-                if (vm != null) SkopeoBoot.apply(tmp, vm);
-                writeTar(tmp, out, user, vm != null);
+                copyImages(run, images, tmp);
+                lib.vm.VmBoot vm = tar.plain() ? null : new lib.vm.VmBoot(StoreLayout.ROOT, !tar.noPin());
+                if (vm != null) SkopeoBoot.apply(run, tmp, vm);
+                writeTar(run, tmp, out, user, vm != null, tar.verify());
             } finally {
+                Temp.unmount(run, tmp); // what a failed skopeo left mounted, said under --verbose
                 Temp.delete(tmp);
             }
         }
 
         /** skopeo copies each image from docker into TMP/var/lib/containers/storage. */
-        static void copyImages(List<String> images, Path tmp) {
-            Path root = tmp.resolve("var/lib/containers/storage"), runroot = tmp.resolve("var/run/containers/storage");
+        static void copyImages(Run run, List<String> images, Path tmp) {
+            Path root = tmp.resolve(StoreLayout.ROOT), runroot = tmp.resolve(StoreLayout.RUNROOT);
             Path skopeoTmp = tmp.resolve("tmp"); // skopeo's big temporary files go away with ours
             mkdirs(skopeoTmp);
             for (String img : images) {
                 System.err.println("Adding [" + img + "]");
-                Skopeo.copyFromDaemon(img, "containers-storage:[overlay@" + root + "+" + runroot + "]" + img)
+                Skopeo.copyFromDaemon(run, img, "containers-storage:[overlay@" + root + "+" + runroot + "]" + img)
                         .env("TMPDIR", skopeoTmp.toString()).fails("skopeo failed [" + img + "]").changes().run();
             }
-            Temp.unmount(tmp); // skopeo leaves ROOT/overlay mounted on itself
+            Temp.unmount(run, tmp); // skopeo leaves ROOT/overlay mounted on itself
         }
 
         /** tar of var/, keeping owners, modes, links, devices and all xattrs; handed to user. */
-        static void writeTar(Path tmp, String out, String user, boolean vm) {
+        static void writeTar(Run run, Path tmp, String out, String user, boolean vm, boolean verify) {
             List<String> argv = new ArrayList<>(List.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name"));
             if (vm) argv.add("--xattrs-exclude=trusted.overlay.opaque"); // the whiteouts made for the VM do its work
             argv.addAll(List.of("-C", tmp.toString(), "-cf", "-", "var"));
             if (vm && Files.isDirectory(tmp.resolve("etc"))) argv.add("etc");
-            output(out, user, os -> Exec.of(argv).fails("tar", out).out(os).changes().run());
+            output(run, out, user, verify, os -> Exec.of(run, argv).fails("tar", out).out(os).changes().run());
         }
     }
 
     // ---- the native way: lib's sources and storage writer, as any user
 
     /** Each item becomes a source, then lib/Storage writes the storage tar itself. */
-    static void nativeTar(List<Item> items, String out, boolean tlsVerify, lib.cache.Cache cache, lib.vm.VmBoot vm) {
+    static void nativeTar(Run run, Platform platform, List<Item> items, String pauseItem, String out, boolean verify, boolean tlsVerify,
+                          lib.cache.Cache cache, lib.vm.VmBoot vm) {
         Path tmp = Temp.dir("images-make");
+        String pauseFrom = null; // "local" (the local registry had it, lib/source/Pause), "docker" (it had not), "item"
         try {
-            OciCache.pull(items, tlsVerify); // every docker:// item at once
+            OciCache.pull(run, platform, items, tlsVerify); // every docker:// item at once
             List<Source> sources = new ArrayList<>();
             for (Item item : items) {
-                Progress.say("Adding [" + item + "]");
+                Progress.say(run, "Adding [" + item + "]");
                 try {
-                    Source local = item.text().equals(pauseItem) ? Pause.local(item) : null; // the local registry first
+                    Source local = item.text().equals(pauseItem) ? Pause.local(run, platform, item) : null; // the local registry first
                     if (item.text().equals(pauseItem)) pauseFrom = local != null ? "local" : Pause.plain(item) ? "docker" : "item";
-                    sources.add(local != null ? local : Source.of(item, tmp.resolve("item" + sources.size()), tlsVerify));
+                    sources.add(local != null ? local : Sources.of(run, platform, item, tmp.resolve("item" + sources.size()), tlsVerify));
                 } catch (Fail f) {
-                    throw pauseFailed(item, f);
+                    throw pauseFailed(pauseItem, pauseFrom, item, f);
                 }
             }
-            if (Exec.dryRun) {
+            if (run.dryRun()) {
                 System.err.println("dry-run: write " + out + " from " + String.join(" ", sources.stream().map(Object::toString).toList()));
                 return;
             }
             String[] wrote = {null};
             try {
-                output(out, null, os -> wrote[0] = Storage.copy(sources, os, cache, vm), wrote);
+                output(run, out, null, verify, os -> wrote[0] = Storage.copy(run, sources, os, cache, vm), wrote);
             } catch (Fail f) { // the daemon's images are read together: when the pause image is its only one, name it
                 boolean onlyPause = !"local".equals(pauseFrom) && items.stream().filter(i -> i.medium() == Item.Medium.DAEMON).count() == 1;
-                throw onlyPause && f.getMessage().contains("docker") ? pauseFailed(items.get(0), f) : f;
+                throw onlyPause && f.getMessage().contains("docker") ? pauseFailed(pauseItem, pauseFrom, items.get(0), f) : f;
             }
         } finally {
             Temp.delete(tmp);
@@ -286,32 +283,30 @@ public class make implements Callable<Integer> {
 
     // ---- shared
 
-    static String pauseItem; // the pause image as given (--pause), null with --no-pause
-    static String pauseFrom; // --via=native: "local" (the local registry had it, lib/source/Pause), "docker" (it had not), "item"
-
-    /** A failure on the pause image (the default item, easily not asked for) names it and the ways out. */
-    static Fail pauseFailed(Item item, Fail f) {
+    /**
+     * A failure on the pause image (the default item, easily not asked for) names it and the ways out.
+     * pauseItem: as given (--pause), null with --no-pause; from: where --via=native took it (nativeTar), else null.
+     */
+    static Fail pauseFailed(String pauseItem, String pauseFrom, Item item, Fail f) {
         if (pauseItem == null || !item.text().equals(pauseItem) || f.getMessage().isEmpty()) return f;
         return Fail.die("Can't get the pause image [" + pauseItem + "]: " + f.getMessage()
                 + ("docker".equals(pauseFrom) ? "; no local registry ($LOCAL_REGISTRY) has it" : "")
                 + " (give --pause=IMG, or --no-pause to leave it out)");
     }
 
-    static boolean verifyOutput; // make --verify, mktar --verify
-
     /**
      * The tar, complete or absent (lib/Output): verified before it is put in place when asked,
      * then one line on stderr saying what it holds.
      */
-    static void output(String out, String owner, Output.Body body) {
-        output(out, owner, body, new String[1]);
+    static void output(Run run, String out, String owner, boolean verify, Output.Body body) {
+        output(run, out, owner, verify, body, new String[1]);
     }
 
     /** wrote[0]: what the body says it wrote ("N images, N layers"), set while it runs; else the tar is read to tell. */
-    static void output(String out, String owner, Output.Body body, String[] wrote) {
-        Output.write(out, owner, body, verifyOutput ? partial -> System.err.println(
+    static void output(Run run, String out, String owner, boolean verify, Output.Body body, String[] wrote) {
+        Output.write(run, out, owner, body, verify ? partial -> System.err.println(
                 Verify.run(partial.toString()).replace(partial.toString(), out)) : null);
-        if (Exec.dryRun || !Files.isRegularFile(Path.of(out))) return;
+        if (run.dryRun() || !Files.isRegularFile(Path.of(out))) return;
         try {
             String what = wrote[0] != null ? wrote[0] + ", " + Ls.size(Files.size(Path.of(out))) : Ls.summary(out);
             System.err.println("Wrote " + out + ": " + what);

@@ -48,24 +48,25 @@ public class mkimage implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path dir = Xcluster.imageDir(item);
+        Run run = options.run();
+        Path dir = Xcluster.imageDir(run, item);
         Path manifest = o.manifest != null || ImageDir.hasDockerfile(dir) ? o.manifest : Xcluster.manifest(dir); // make's search
         if (output == null) {
-            System.out.println(build(dir, manifest, tag, o.force, o.upload, o.stripHost));
+            System.out.println(build(run, dir, manifest, tag, o.force, o.upload, o.stripHost));
             return 0;
         }
-        String name = archive(dir, manifest, tag, output);
-        if (o.upload) Registry.local().upload(output, name, o.stripHost);
+        String name = archive(run, dir, manifest, tag, output);
+        if (o.upload) Registry.local(run).upload(output, name, o.stripHost);
         System.out.println(name);
         return 0;
     }
 
     /** Without docker: the overlay's image into an archive file; returns its name. */
-    static String archive(Path dir, Path manifest, String tag, String output) {
+    static String archive(Run run, Path dir, Path manifest, String tag, String output) {
         Path tmp = Temp.dir("images-mkimage");
         try {
-            OverlayImage.Built img = OverlayImage.build(dir, manifest, tag, tmp);
-            ImageArchive.write(img, output);
+            OverlayImage.Built img = OverlayImage.build(run, dir, manifest, tag, tmp);
+            ImageArchive.write(run, img, output);
             return img.name();
         } finally {
             Temp.delete(tmp);
@@ -73,25 +74,25 @@ public class mkimage implements Callable<Integer> {
     }
 
     /** Builds the image of DIR and returns its name. */
-    static String build(Path dir, Path manifest, String tag, boolean force, boolean upload, boolean stripHost) {
+    static String build(Run run, Path dir, Path manifest, String tag, boolean force, boolean upload, boolean stripHost) {
         ImageDir.check(dir);
         String name = ImageDir.hasDockerfile(dir)
-                ? dockerfile(dir, tag)
-                : LegacyImport.importImage(dir, manifest, force);
-        if (upload) Registry.local().upload(name, stripHost);
+                ? dockerfile(run, dir, tag)
+                : LegacyImport.importImage(run, dir, manifest, force);
+        if (upload) Registry.local(run).upload(name, stripHost);
         return name;
     }
 
     /** `DIR/tar CTX/ovl.tar`, then `docker build` with the context holding only ovl.tar. */
-    static String dockerfile(Path dir, String tag) {
+    static String dockerfile(Run run, Path dir, String tag) {
         if (tag == null || tag.isBlank()) throw Fail.die("No --tag specified");
         ImageRef.versioned(tag);
         Path ctx = Temp.dir("images-ctx");
         try {
             Path ovl = ctx.resolve("ovl.tar");
-            ImageDir.tarScript(dir, ovl.toString()).changes().run();
-            if (!Exec.dryRun && fileSize(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
-            Docker.docker("build", "-t", tag, "-f", dir.toAbsolutePath().resolve("Dockerfile").toString(), ctx.toString())
+            ImageDir.tarScript(run, dir, ovl.toString()).changes().run();
+            if (!run.dryRun() && fileSize(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
+            Docker.docker(run, "build", "-t", tag, "-f", dir.toAbsolutePath().resolve("Dockerfile").toString(), ctx.toString())
                     .fails("Failed to build " + tag).changes().run();
             return tag;
         } finally {

@@ -10,13 +10,13 @@ package lib;
 //JAVAC_OPTIONS -XDstringConcat=inline
 //SOURCES Fail.java
 //SOURCES cli/Cli.java
-//SOURCES exec/Exec.java exec/Progress.java exec/Skopeo.java exec/Temp.java exec/Xcluster.java
+//SOURCES exec/Exec.java exec/Processes.java exec/Run.java exec/Progress.java exec/Skopeo.java exec/Temp.java exec/Xcluster.java
 //SOURCES model/Digest.java model/GoJson.java model/GoPath.java model/Image.java model/ImageConfig.java model/ImageRef.java model/JsonValue.java model/JsonWriter.java model/Layer.java model/Opener.java model/Platform.java
 //SOURCES tar/SparseBody.java tar/ExpansionGuard.java tar/Compression.java tar/CountingInput.java tar/GnuTarFixes.java tar/HashedInput.java tar/TarIndex.java tar/TarReader.java tar/TarSplit.java tar/TarWriter.java tar/Tars.java tar/Bounded.java
 //SOURCES overlay/AppcManifest.java overlay/Dockerfile.java overlay/ImageDir.java overlay/OverlayImage.java
-//SOURCES source/DaemonSource.java source/DaemonStream.java source/Docker.java source/DockerArchive.java source/Item.java source/OciCache.java source/OciLayout.java source/OverlaySource.java source/Pause.java source/Registry.java source/Source.java
+//SOURCES source/DaemonSource.java source/DaemonStream.java source/Docker.java source/DockerArchive.java source/Item.java source/OciCache.java source/OciLayout.java source/OverlaySource.java source/Pause.java source/Registry.java source/Source.java source/Sources.java
 //SOURCES vm/VmBoot.java vm/MergedTree.java vm/Script.java vm/Pinned.java
-//SOURCES store/Ls.java store/OverlayLayer.java store/Storage.java store/StorageJson.java store/StoreLayout.java store/StoreTar.java store/Verify.java store/StoreCache.java store/SkopeoBoot.java
+//SOURCES store/Ls.java store/OverlayLayer.java store/Storage.java store/StorageJson.java store/StoreLayout.java store/StoreTar.java store/Verify.java store/StoreCache.java store/SkopeoBoot.java store/BlobCheck.java
 //SOURCES cache/Cache.java
 //SOURCES output/ImageArchive.java output/Output.java
 //SOURCES registry/Client.java registry/Auth.java registry/Credentials.java registry/CacheLayout.java

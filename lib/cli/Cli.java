@@ -2,7 +2,7 @@ package lib.cli;
 
 import lib.Fail;
 import lib.Lib;
-import lib.exec.Exec;
+import lib.exec.Run;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -19,16 +19,17 @@ import picocli.CommandLine.Option;
 public final class Cli {
     private Cli() {}
 
-    /** Mixed into every command: `@Mixin Cli.Options options;`. */
+    /** Mixed into every command: `@Mixin Cli.Options options;`, handed down as `options.run()`. */
     public static class Options {
         @Option(names = "--verbose", description = "Show every command run, on stderr.")
-        void verbose(boolean v) {
-            Exec.verbose = v;
-        }
+        boolean verbose;
 
         @Option(names = "--dry-run", description = "Print the commands that would change anything instead of running them.")
-        void dryRun(boolean v) {
-            Exec.dryRun = v;
+        boolean dryRun;
+
+        /** The options as a value for lib/exec and what runs programs. */
+        public Run run() {
+            return new Run(verbose, dryRun);
         }
     }
 
@@ -64,7 +65,7 @@ public final class Cli {
                 return f.status;
             }
             System.err.println("ERROR: " + t);
-            if (Exec.verbose) t.printStackTrace();
+            if (verbose(parsed)) t.printStackTrace();
             return 1;
         });
         cl.setParameterExceptionHandler((e, argv) -> {
@@ -83,6 +84,12 @@ public final class Cli {
             return 2;
         });
         return cl;
+    }
+
+    /** Was --verbose given to the command that ran (the last subcommand parsed)? */
+    private static boolean verbose(CommandLine.ParseResult parsed) {
+        while (parsed.hasSubcommand()) parsed = parsed.subcommand();
+        return parsed.matchedOptionValue("--verbose", false);
     }
 
     /**

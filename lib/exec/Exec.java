@@ -15,42 +15,16 @@ import org.zeroturnaround.exec.StartedProcess;
  * echoed to stderr under --verbose, printed instead of run under --dry-run when it
  * changes anything, and on failure `ERROR: <step> failed [<arg>]` plus the tool's stderr.
  *
- * <pre>Exec.of("docker", "import", "-", name).fails("docker import", name).changes().in(tar).run();</pre>
+ * The options (--verbose, --dry-run) come with it as a value: {@link Run}.
+ *
+ * <pre>Exec.of(run, "docker", "import", "-", name).fails("docker import", name).changes().in(tar).run();</pre>
  */
 public final class Exec {
-    public static boolean verbose;
-    public static boolean dryRun;
-    private static final Set<Process> running = Collections.synchronizedSet(new HashSet<>());
-    private static final Set<Long> groups = Collections.synchronizedSet(new HashSet<>()); // PIDs that lead a process group
-    static volatile int signal; // SIGINT (2) or SIGTERM (15) received: we are stopping
-
     static {
-        for (String name : List.of("INT", "TERM")) onSignal(name);
+        Processes.watch(); // SIGINT and SIGTERM handled from the first program on
     }
 
-    /**
-     * SIGINT/SIGTERM: say it was interrupted, then exit 128+N through the cleanup hook (Temp),
-     * which stops our programs (and their groups) and removes our files. sun.misc.Signal through
-     * reflection: javac warns about it on every first run of a script otherwise.
-     */
-    private static void onSignal(String name) {
-        try {
-            Class<?> sig = Class.forName("sun.misc.Signal"), handler = Class.forName("sun.misc.SignalHandler");
-            Object s = sig.getConstructor(String.class).newInstance(name);
-            int number = (int) sig.getMethod("getNumber").invoke(s);
-            Object h = java.lang.reflect.Proxy.newProxyInstance(Exec.class.getClassLoader(), new Class<?>[] {handler}, (proxy, m, args) -> {
-                if (!m.getName().equals("handle")) return null;
-                signal = number;
-                System.err.println("ERROR: Interrupted (SIG" + name + "): stopping, removing what was half made");
-                System.exit(128 + number);
-                return null;
-            });
-            sig.getMethod("handle", sig, handler).invoke(null, s, h);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // no such signal handling here (another JVM, or the signal ignored by the shell): the JVM's own applies
-        }
-    }
-
+    private final Run run;
     private final List<String> argv;
     private String failure;
     private boolean changes;
@@ -61,16 +35,17 @@ public final class Exec {
     private File dir;
     private final Map<String, String> env = new LinkedHashMap<>();
 
-    private Exec(List<String> argv) {
+    private Exec(Run run, List<String> argv) {
+        this.run = run;
         this.argv = List.copyOf(argv);
     }
 
-    public static Exec of(String... argv) {
-        return new Exec(Arrays.asList(argv));
+    public static Exec of(Run run, String... argv) {
+        return new Exec(run, Arrays.asList(argv));
     }
 
-    public static Exec of(List<String> argv) {
-        return new Exec(argv);
+    public static Exec of(Run run, List<String> argv) {
+        return new Exec(run, argv);
     }
 
     /** The message on failure: `STEP failed [ARG]`. */
@@ -148,7 +123,7 @@ public final class Exec {
      * when the program fails, that is the error (the reader saw a stream cut short).
      */
     public void stream(Reader reader) {
-        if (changes && dryRun) throw new IllegalStateException("--dry-run: not streaming " + line(argv));
+        if (changes && run.dryRun()) throw new IllegalStateException("--dry-run: not streaming " + line(argv));
         echo("+ ");
         // the reader runs on zt-exec's pump thread, on the program's own stdout; zt-exec closes that
         // stream only once the pump has ended, so the reader, even far behind, reads to the real end
@@ -210,11 +185,11 @@ public final class Exec {
      * Returns how many bytes passed (0 under --dry-run).
      */
     public static long pipe(Exec producer, Exec consumer) {
-        if (dryRun && (producer.changes || consumer.changes)) {
+        if (producer.run.dryRun() && (producer.changes || consumer.changes)) {
             System.err.println("dry-run: " + line(producer.argv) + " | " + line(consumer.argv));
             return 0;
         }
-        if (verbose) System.err.println("+ " + line(producer.argv) + " | " + line(consumer.argv));
+        producer.run.say("+ " + line(producer.argv) + " | " + line(consumer.argv));
         try {
             java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open(); // an OS pipe, not tied to threads
             Counting pout = new Counting(java.nio.channels.Channels.newOutputStream(pipe.sink()));
@@ -251,9 +226,7 @@ public final class Exec {
         stopped = true; // also when it has not started yet: start() sees this
         Process p = process;
         if (p == null || !p.isAlive()) return;
-        if (groups.contains(p.pid())) signalGroup(p.pid(), "KILL");
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+        Processes.kill(p);
     }
 
     private static final Pattern NO_DOCKER = Pattern.compile(
@@ -286,7 +259,7 @@ public final class Exec {
     }
 
     private boolean skipped() {
-        if (changes && dryRun) {
+        if (changes && run.dryRun()) {
             System.err.println("dry-run: " + line(argv));
             return true;
         }
@@ -295,7 +268,7 @@ public final class Exec {
     }
 
     private void echo(String prefix) {
-        if (verbose) System.err.println(prefix + (group ? "setsid " : "") + line(argv)); // as run
+        if (run.verbose()) System.err.println(prefix + (group ? "setsid " : "") + line(argv)); // as run
     }
 
     private void execute(OutputStream stdout) {
@@ -307,7 +280,7 @@ public final class Exec {
 
     /** The error of a program that exited non-zero: a dead daemon in one line, else this step's message and its stderr. */
     private Fail failed(String stderr) {
-        if (signal != 0) return new Fail("", "", 128 + signal); // killed by our stop on a signal: said once, above
+        if (Processes.signal != 0) return new Fail("", "", 128 + Processes.signal); // killed by our stop on a signal: said once, above
         unreachable(stderr);
         String msg = failure != null ? failure : defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]";
         return new Fail(msg, stderr, 1);
@@ -318,7 +291,7 @@ public final class Exec {
     }
 
     private ProcessResult start(Pumps pumps) {
-        if (changes && dryRun) throw new IllegalStateException("--dry-run: not running " + line(argv)); // the guarantee
+        if (changes && run.dryRun()) throw new IllegalStateException("--dry-run: not running " + line(argv)); // the guarantee
         List<String> cmd = argv;
         if (group) { // setsid: a session and process group of its own (same PID), so that stop() ends all of it
             if (!new File(argv.get(0)).canExecute()) throw Fail.die("Not executable [" + argv.get(0) + "]");
@@ -335,10 +308,9 @@ public final class Exec {
             throw Fail.die("Not executable [" + argv.get(0) + "]");
         }
         Process p = sp.getProcess();
-        if (group) groups.add(p.pid());
+        Processes.started(p, group);
         process = p;
         if (stopped) stop();
-        running.add(p);
         try {
             return sp.getFuture().get();
         } catch (InterruptedException e) {
@@ -350,11 +322,7 @@ public final class Exec {
             throw Fail.die(defaultStep() + " failed [" + argv.get(argv.size() - 1) + "]: "
                     + (c == null ? e : c.getMessage()));
         } finally {
-            running.remove(p);
-            if (group) { // on every way out: what the program left running in its group ends too
-                signalGroup(p.pid(), "KILL");
-                groups.remove(p.pid());
-            }
+            Processes.ended(p, group);
         }
     }
 
@@ -373,42 +341,9 @@ public final class Exec {
         }
     }
 
-    /** kill -SIG -- -PGID: the whole process group of a program started with group(). */
-    private static void signalGroup(long pgid, String sig) {
-        try {
-            new ProcessExecutor().command("kill", "-s", sig, "--", "-" + pgid).exitValueAny()
-                    .redirectOutput(OutputStream.nullOutputStream()).redirectError(OutputStream.nullOutputStream()).execute();
-        } catch (IOException | java.util.concurrent.TimeoutException e) {
-            // kill is there on every Linux; a group already gone is no error
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private String defaultStep() {
         String prog = new File(argv.get(0)).getName();
         return argv.size() > 1 && !argv.get(1).startsWith("-") ? prog + " " + argv.get(1) : prog;
-    }
-
-    /** Stops every program still running (Ctrl-C): called by the cleanup hook before files go. */
-    static void stopAll() {
-        List<Process> ps;
-        synchronized (running) {
-            ps = new ArrayList<>(running);
-        }
-        for (Process p : ps) {
-            if (groups.contains(p.pid())) signalGroup(p.pid(), "TERM");
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-        }
-        for (Process p : ps) {
-            try {
-                if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (groups.contains(p.pid())) signalGroup(p.pid(), "KILL"); // children that ignored TERM
-        }
     }
 
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");

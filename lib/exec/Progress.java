@@ -8,12 +8,12 @@ public final class Progress {
 
     private Progress() {}
 
-    public static boolean on() {
-        return TERMINAL || Exec.verbose;
+    public static boolean on(Run run) {
+        return TERMINAL || run.verbose();
     }
 
-    public static void say(String line) {
-        if (on()) System.err.println(line);
+    public static void say(Run run, String line) {
+        if (on(run)) System.err.println(line);
     }
 
     /** Is this file descriptor a terminal? (Java 17 has no isatty; Linux tells through /proc.) */

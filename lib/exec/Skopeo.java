@@ -12,20 +12,20 @@ public final class Skopeo {
     }
 
     /** skopeo --insecure-policy ARGS... */
-    public static Exec skopeo(String... args) {
+    public static Exec skopeo(Run run, String... args) {
         List<String> argv = new ArrayList<>(List.of(bin(), "--insecure-policy"));
         argv.addAll(Arrays.asList(args));
-        return Exec.of(argv);
+        return Exec.of(run, argv);
     }
 
     /** skopeo copy from the docker daemon; skopeo does not read DOCKER_HOST itself. */
-    public static Exec copyFromDaemon(String image, String dest, String... opts) {
+    public static Exec copyFromDaemon(Run run, String image, String dest, String... opts) {
         List<String> argv = new ArrayList<>(List.of("copy"));
         String host = System.getenv("DOCKER_HOST");
         if (host != null && !host.isBlank()) argv.addAll(List.of("--src-daemon-host", host));
         argv.addAll(Arrays.asList(opts));
         argv.add("docker-daemon:" + image);
         argv.add(dest);
-        return skopeo(argv.toArray(String[]::new));
+        return skopeo(run, argv.toArray(String[]::new));
     }
 }

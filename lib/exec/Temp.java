@@ -36,6 +36,8 @@ public final class Temp {
     }
 
     private static final long PID = ProcessHandle.current().pid();
+    // Mutable on purpose: stale folders are looked for once per process (as the one shutdown hook
+    // is added once), whichever command asks for a temporary folder first
     private static boolean cleaned;
     /** Our folders' names: images-PREFIX-PID-RANDOM. */
     private static final java.util.regex.Pattern STALE = java.util.regex.Pattern.compile("images(-[a-z]+)*-([0-9]{1,10})-[0-9]+");
@@ -76,7 +78,7 @@ public final class Temp {
 
     /** Removes a temporary folder now: mounts under it first, then the files. */
     public static synchronized void delete(Path p) {
-        unmount(p);
+        unmount(Run.QUIET, p); // best effort, quiet: the step that mounted has unmounted under its own options (make's mktar)
         try {
             if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 Files.walkFileTree(p, new SimpleFileVisitor<>() {
@@ -115,7 +117,7 @@ public final class Temp {
     }
 
     /** skopeo leaves ROOT/overlay bind-mounted; never delete through a mount. */
-    public static void unmount(Path p) {
+    public static void unmount(Run run, Path p) {
         Path mountinfo = Path.of("/proc/self/mountinfo");
         if (!Files.isReadable(mountinfo)) return;
         try {
@@ -126,14 +128,14 @@ public final class Temp {
                 if (point.equals(prefix) || point.startsWith(prefix + "/")) points.add(point);
             }
             points.sort(Comparator.reverseOrder()); // deepest first
-            for (String point : points) Exec.of("umount", "-l", point).ok(); // best effort: the delete then refuses a mount
+            for (String point : points) Exec.of(run, "umount", "-l", point).ok(); // best effort: the delete then refuses a mount
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     private static void cleanup() {
-        Exec.stopAll();
+        Processes.stopAll();
         List<Path> left;
         synchronized (owned) {
             left = new ArrayList<>(owned);

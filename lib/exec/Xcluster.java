@@ -17,21 +17,21 @@ public final class Xcluster {
     }
 
     /** XCLUSTER_TMP: from the environment, else from `$XCLUSTER env`, else /tmp/$USER/xcluster/tmp. */
-    public static Path tmp() {
+    public static Path tmp(Run run) {
         String t = System.getenv("XCLUSTER_TMP");
         if (t != null && !t.isBlank()) return Path.of(t);
         String x = System.getenv("XCLUSTER");
         if (x != null && !x.isBlank() && Files.isRegularFile(Path.of(x)) && Files.isExecutable(Path.of(x))) {
-            String v = env(x).get("XCLUSTER_TMP");
+            String v = env(run, x).get("XCLUSTER_TMP");
             if (v != null && !v.isBlank()) return Path.of(v);
         }
         return Path.of("/tmp", user(), "xcluster", "tmp");
     }
 
     /** The assignments `$XCLUSTER env` prints, as a map. */
-    static Map<String, String> env(String xcluster) {
+    static Map<String, String> env(Run run, String xcluster) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String line : Exec.of(xcluster, "env").fails("xcluster env", xcluster).read().split("\n")) {
+        for (String line : Exec.of(run, xcluster, "env").fails("xcluster env", xcluster).read().split("\n")) {
             line = line.trim().replaceFirst("^export\\s+", "");
             int eq = line.indexOf('=');
             if (eq <= 0 || !line.substring(0, eq).matches("[A-Za-z_][A-Za-z0-9_]*")) continue;
@@ -54,7 +54,7 @@ public final class Xcluster {
      * The folder of an overlay. A folder path is taken as it is; else the first
      * DIR/NAME in $XCLUSTER_OVLPATH, else what `$XCLUSTER ovld NAME` says.
      */
-    public static Path ovld(String name) {
+    public static Path ovld(Run run, String name) {
         Path p = Path.of(name);
         if ((name.contains("/") || name.startsWith(".")) && Files.isDirectory(p)) return p.toAbsolutePath().normalize();
         String ovlpath = System.getenv("XCLUSTER_OVLPATH");
@@ -65,7 +65,7 @@ public final class Xcluster {
             }
             throw Fail.die("Can't find ovl [" + name + "] in $XCLUSTER_OVLPATH [" + ovlpath + "]");
         }
-        String out = Exec.of(script(), "ovld", name).fails("Can't find ovl [" + name + "] (by $XCLUSTER ovld)").read().trim();
+        String out = Exec.of(run, script(), "ovld", name).fails("Can't find ovl [" + name + "] (by $XCLUSTER ovld)").read().trim();
         if (out.isEmpty() || !Files.isDirectory(Path.of(out))) throw Fail.die("Can't find ovl [" + name + "] (by $XCLUSTER ovld)");
         return Path.of(out);
     }
@@ -74,7 +74,7 @@ public final class Xcluster {
      * get_rootfs: the image folder of an item. OVL gives OVL's `image/`, OVL/SUBDIR its
      * SUBDIR; an existing folder path gives its `image/` when it has one, else itself.
      */
-    public static Path rootfs(String item) {
+    public static Path rootfs(Run run, String item) {
         if (item == null || item.isBlank()) throw Fail.usage("No ovl");
         Path p = Path.of(item);
         if ((item.startsWith("/") || item.startsWith(".")) && !Files.isDirectory(p)) throw Fail.die("No such folder [" + item + "]");
@@ -91,7 +91,7 @@ public final class Xcluster {
             ovl = item.substring(0, slash);
             sub = item.substring(slash + 1);
         }
-        Path d = ovld(ovl).resolve(sub);
+        Path d = ovld(run, ovl).resolve(sub);
         if (!Files.isDirectory(d)) throw Fail.die("Not a directory [" + d + "]");
         return d;
     }
@@ -100,9 +100,9 @@ public final class Xcluster {
      * mkimage's and legacy-import's DIR, named as make names overlays: an existing folder (its
      * `image/` subfolder when it has one and no `tar` of its own), else OVL or OVL/SUBDIR.
      */
-    public static Path imageDir(String item) {
+    public static Path imageDir(Run run, String item) {
         Path p = Path.of(item);
-        if (!Files.isDirectory(p)) return item.startsWith("/") || item.startsWith(".") ? p : rootfs(item); // a path: "Not a directory"
+        if (!Files.isDirectory(p)) return item.startsWith("/") || item.startsWith(".") ? p : rootfs(run, item); // a path: "Not a directory"
         Path image = p.resolve("image");
         return (Files.isDirectory(image) && !Files.exists(p.resolve("tar")) ? image : p).toAbsolutePath().normalize();
     }

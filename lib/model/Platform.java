@@ -15,22 +15,14 @@ import java.util.*;
  * listed. An OCI index entry without a platform is taken last, when nothing matches.
  */
 public record Platform(String os, String arch, String variant) {
-    /** What `make --platform` asks for; the host's platform by default. */
-    public static Platform wanted = host();
-
     /** containers/image's variant compatibility: most capable first. */
     private static final Map<String, List<String>> COMPATIBLE = Map.of("arm", List.of("v7", "v6", "v5"), "arm64", List.of("v8"));
     /** The variant every machine of an architecture runs. */
     private static final Map<String, String> BASE = Map.of("arm64", "v8");
     static final String ZSTD_ANNOTATION = "io.github.containers.compression.zstd";
 
-    /** make --platform: read indexes for this platform (OS/ARCH[/VARIANT]) from now on. */
-    public static void want(String spec) {
-        wanted = parse(spec);
-    }
-
-    /** OS/ARCH[/VARIANT], as `--platform` takes it. */
-    static Platform parse(String spec) {
+    /** OS/ARCH[/VARIANT], as `make --platform` takes it. */
+    public static Platform parse(String spec) {
         String[] p = spec.split("/", -1);
         if (p.length < 2 || p.length > 3 || Arrays.stream(p).anyMatch(s -> !s.matches("[a-z0-9_.-]+")))
             throw Fail.usage("Invalid platform [" + spec + "]; give OS/ARCH[/VARIANT], such as linux/arm64 or linux/arm/v7");
@@ -38,7 +30,7 @@ public record Platform(String os, String arch, String variant) {
     }
 
     /** The machine this runs on, named as Go names it (GOOS/GOARCH), the arm variant from /proc/cpuinfo. */
-    static Platform host() {
+    public static Platform host() {
         String arch = goArch(System.getProperty("os.arch"));
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT).replace(" ", "");
         String variant = arch.equals("arm") || arch.equals("arm64") ? cpuVariant(Path.of("/proc/cpuinfo")) : "";
@@ -123,9 +115,9 @@ public record Platform(String os, String arch, String variant) {
                 + "; choose one with --platform");
     }
 
-    /** The digest of the manifest an index has for the wanted platform (make --platform), or an error naming what it has. */
-    public static String chosen(JsonValue index, String where) {
-        return wanted.choose(entries(index), where).digest();
+    /** The digest of the manifest an index has for this platform, or an error naming what it has. */
+    public String chosen(JsonValue index, String where) {
+        return choose(entries(index), where).digest();
     }
 
     /** The entries of an index or manifest list. */

@@ -1,6 +1,7 @@
 package lib.output;
 
 import lib.Fail;
+import lib.exec.Run;
 import lib.model.Digest;
 import lib.model.ImageRef;
 import lib.model.JsonWriter;
@@ -22,14 +23,14 @@ public final class ImageArchive {
     private ImageArchive() {}
 
     /** Writes the image to TRANSPORT:FILE, TRANSPORT being docker-archive or oci-archive. */
-    public static void write(OverlayImage.Built img, String output) {
+    public static void write(Run run, OverlayImage.Built img, String output) {
         int colon = output.indexOf(':');
         String transport = colon < 0 ? "" : output.substring(0, colon);
         Path file = Path.of(output.substring(colon + 1));
         if (!transport.equals("docker-archive") && !transport.equals("oci-archive"))
             throw Fail.usage("Unknown --output [" + output + "]; use docker-archive:FILE or oci-archive:FILE");
         OverlayLayer.check(img.layer(), img.diffId(), "ovl.tar of " + img.name()); // the checks make applies, before writing
-        Output.write(file, null, os -> {
+        Output.write(run, file, null, os -> {
             TarWriter t = new TarWriter(os);
             if (transport.equals("docker-archive")) dockerArchive(img, t);
             else ociArchive(img, t);

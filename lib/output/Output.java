@@ -2,6 +2,7 @@ package lib.output;
 
 import lib.Fail;
 import lib.exec.Exec;
+import lib.exec.Run;
 import lib.exec.Temp;
 import java.io.*;
 import java.nio.channels.Channels;
@@ -37,33 +38,33 @@ public final class Output {
      * Writes the output named on the command line: `-` is stdout; under --dry-run the body runs
      * against nothing (the programs it would run are printed); else the file, complete or absent.
      */
-    public static void write(String out, String owner, Body body, Check check) {
+    public static void write(Run run, String out, String owner, Body body, Check check) {
         try {
             if ("-".equals(out)) {
                 body.write(stdout());
                 return;
             }
-            if (Exec.dryRun) {
+            if (run.dryRun()) {
                 body.write(OutputStream.nullOutputStream());
                 return;
             }
         } catch (IOException e) {
             throw Fail.die("Can't write [" + out + "]: " + reason(e));
         }
-        write(Path.of(out), owner, body, check);
+        write(run, Path.of(out), owner, body, check);
     }
 
     /** Writes target complete or absent. */
-    public static void write(Path target, String owner, Body body) {
-        write(target, owner, body, null);
+    public static void write(Run run, Path target, String owner, Body body) {
+        write(run, target, owner, body, null);
     }
 
     /**
      * Writes target complete or absent; check (or null) sees the finished file before it is put in
      * place, owner (or null) is given it (mktar as root).
      */
-    public static void write(Path target, String owner, Body body, Check check) {
-        Path real = resolve(target);
+    public static void write(Run run, Path target, String owner, Body body, Check check) {
+        Path real = resolve(run, target);
         if (real == null) {
             writeThrough(target, body);
             return;
@@ -80,25 +81,25 @@ public final class Output {
             throw Fail.die("Can't write [" + target + "]: " + reason(e));
         }
         if (check != null) check.check(partial);
-        if (owner != null) Exec.of("chown", owner + ":", partial.toString()).fails("chown", owner).run();
+        if (owner != null) Exec.of(run, "chown", owner + ":", partial.toString()).fails("chown", owner).run();
         Temp.commit(partial, real);
         for (Path d : made) Temp.disown(d);
     }
 
     /** The file to replace, or null when the target is a device or FIFO to write through. */
-    private static Path resolve(Path target) {
+    private static Path resolve(Run run, Path target) {
         Path abs = target.toAbsolutePath().normalize();
         if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) return abs;
         Path real = abs;
         try {
             if (Files.isSymbolicLink(abs)) {
                 real = Files.exists(abs) ? abs.toRealPath() : abs.getParent().resolve(Files.readSymbolicLink(abs)).normalize();
-                say("Following the link [" + target + "] to [" + real + "]");
+                run.say("Following the link [" + target + "] to [" + real + "]");
             }
             if (!Files.exists(real) || Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) return real;
             if (Files.isDirectory(real)) throw Fail.die("Can't write [" + target + "]: it is a folder");
             if (isCharOrFifo(real)) {
-                say("Writing through [" + target + "] (a character device or FIFO: not replaced)");
+                run.say("Writing through [" + target + "] (a character device or FIFO: not replaced)");
                 return null;
             }
             throw Fail.die("Can't write [" + target + "]: not a regular file, a character device or a FIFO");
@@ -231,9 +232,5 @@ public final class Output {
 
     private static Fail unsafe(Path dir, Path d, String why) {
         return Fail.die("Unsafe output folder [" + dir + "]: [" + d + "] is " + why + "; give --tar=FILE or fix its owner and mode");
-    }
-
-    private static void say(String s) {
-        if (Exec.verbose) System.err.println(s);
     }
 }

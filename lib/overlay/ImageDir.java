@@ -2,6 +2,7 @@ package lib.overlay;
 
 import lib.Fail;
 import lib.exec.Exec;
+import lib.exec.Run;
 import java.nio.file.*;
 
 /** An overlay image folder: an executable `tar` script, and a Dockerfile or the old manifest.json. */
@@ -19,8 +20,8 @@ public final class ImageDir {
     }
 
     /** `DIR/tar OUT` with the caller's environment (XCLUSTER, SETUP, GOPATH, ...); its stderr is shown. */
-    public static Exec tarScript(Path dir, String out) {
-        return Exec.of(dir.toAbsolutePath().resolve("tar").toString(), out)
+    public static Exec tarScript(Run run, Path dir, String out) {
+        return Exec.of(run, dir.toAbsolutePath().resolve("tar").toString(), out)
                 .fails("Failed to create ovl.tar [" + dir.resolve("tar") + "]").showStderr().group();
     }
 }

@@ -1,6 +1,7 @@
 package lib.overlay;
 
 import lib.Fail;
+import lib.exec.Run;
 import lib.model.Digest;
 import lib.model.ImageConfig;
 import lib.model.ImageRef;
@@ -25,7 +26,7 @@ public final class OverlayImage {
     private OverlayImage() {}
 
     /** Builds the image of DIR in folder tmp; name is required with a Dockerfile, else it comes from the manifest. */
-    public static Built build(Path dir, Path manifest, String name, Path tmp) {
+    public static Built build(Run run, Path dir, Path manifest, String name, Path tmp) {
         ImageDir.check(dir);
         ImageConfig config;
         Dockerfile df = null;
@@ -40,7 +41,7 @@ public final class OverlayImage {
         }
         ImageRef.versioned(name);
         Path ovl = tmp.resolve("ovl.tar");
-        ImageDir.tarScript(dir, ovl.toString()).run();
+        ImageDir.tarScript(run, dir, ovl.toString()).run();
         if (!Files.isRegularFile(ovl) || size(ovl) == 0) throw Fail.die("Failed to create ovl.tar [" + dir.resolve("tar") + " wrote nothing]");
         Path layer = tmp.resolve("layer.tar");
         long[] newest = {0};

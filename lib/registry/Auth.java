@@ -1,5 +1,8 @@
 package lib.registry;
 
+import lib.exec.Run;
+import java.time.Duration;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -31,7 +34,14 @@ final class Auth {
 
     private record Token(String value, long expires) {}
 
-    Auth(String host) {
+    private final Run run;
+
+    private final Duration connect, headers;
+
+    Auth(Run run, String host, Duration connect, Duration headers) {
+        this.run = run;
+        this.connect = connect;
+        this.headers = headers;
         this.host = host;
     }
 
@@ -64,7 +74,7 @@ final class Auth {
 
     private Credentials.Login login() {
         if (!looked) {
-            login = Credentials.find(host);
+            login = Credentials.find(run, host);
             looked = true;
         }
         return login;
@@ -80,11 +90,11 @@ final class Auth {
         }
         if (scope != null) q.append(sep).append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
         URI uri = URI.create(q.toString());
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Client.HEADERS);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(headers);
         if (login() != null) b.header("Authorization", login.basic());
-        Client.say("GET " + uri);
+        run.say("+ GET " + uri);
         try {
-            HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(Client.CONNECT).build()
+            HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(connect).build()
                     .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) throw Fail.die("Token refused [" + host + "]: HTTP " + r.statusCode() + " from " + uri.getHost());
             if (r.body().length > 1 << 20) throw Fail.die("Token too large [" + host + "]");

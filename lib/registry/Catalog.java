@@ -1,5 +1,8 @@
 package lib.registry;
 
+import lib.exec.Run;
+import lib.model.Platform;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
@@ -33,11 +36,11 @@ public final class Catalog {
     private Catalog() {}
 
     /** lreg_ls: each repository, then its tags as compact JSON. */
-    public static void ls(String address, PrintStream out) {
-        Client c = Client.of(address, false);
+    public static void ls(Run run, String address, PrintStream out) {
+        Client c = Client.of(run, address, false);
         for (String repo : pages(c, "/v2/_catalog", "repositories", "registry:catalog:*")) {
             out.println(repo + ":");
-            List<String> tags = pages(c, "/v2/" + repo + "/tags/list", "tags", Pull.scope(repo, "pull"));
+            List<String> tags = pages(c, "/v2/" + repo + "/tags/list", "tags", Client.scope(repo, "pull"));
             StringBuilder j = new StringBuilder("[");
             for (String t : tags) j.append(j.length() > 1 ? "," : "").append('"').append(t.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
             out.println("  " + j.append("]"));
@@ -50,7 +53,7 @@ public final class Catalog {
         for (int page = 0; path != null; page++) {
             if (page == 10_000) throw Fail.die("Too many pages [" + c.host + path + "]");
             try (Client.Response r = c.get(path, Map.of("Accept", "application/json"), scope)) {
-                Pull.check(r, c.host, path);
+                Client.check(r, c.host, path);
                 byte[] b = r.body().readNBytes(PAGE_MAX + 1);
                 if (b.length > PAGE_MAX) throw Fail.die("Too large [" + c.host + path + "]");
                 for (JsonValue v : JsonValue.parse(b).path(field)) out.add(v.asText());
@@ -64,34 +67,34 @@ public final class Catalog {
     }
 
     /** lreg_isloaded: does the registry have this tag (HEAD of its manifest)? */
-    public static boolean has(String ref) {
+    public static boolean has(Run run, String ref) {
         ImageRef r = ImageRef.parse(ref);
-        Client c = Client.of(r.domain(), false);
+        Client c = Client.of(run, r.domain(), false);
         String v = r.digest() != null ? r.digest() : r.tag() != null ? r.tag() : "latest";
         try (Client.Response resp = c.send("HEAD", "/v2/" + r.path() + "/manifests/" + v, Map.of("Accept", Pull.ACCEPT),
-                Pull.scope(r.path(), "pull"), null)) {
+                Client.scope(r.path(), "pull"), null)) {
             return resp.status() == 200;
         }
     }
 
     /** lreg_rm: delete the manifest the reference names, by its digest. */
-    public static void rm(String ref) {
+    public static void rm(Run run, String ref) {
         ImageRef r = ImageRef.versioned(ref);
-        Client c = Client.of(r.domain(), false);
+        Client c = Client.of(run, r.domain(), false);
         String where = "docker://" + ref;
         Pull.Manifest m = Pull.manifest(c, r.path(), r.digest() != null ? r.digest() : r.tag(), where);
         try (Client.Response resp = c.send("DELETE", "/v2/" + r.path() + "/manifests/" + m.digest(), Map.of(),
-                Pull.scope(r.path(), "pull,push,delete"), null)) {
+                Client.scope(r.path(), "pull,push,delete"), null)) {
             if (resp.status() != 202 && resp.status() != 200) throw Fail.die("lreg_rm failed [" + ref + "]: HTTP " + resp.status());
         }
     }
 
     /** lreg_inspect: what skopeo inspect prints of an image (its manifest for the wanted platform). */
-    public static void inspect(String ref, PrintStream out) {
+    public static void inspect(Run run, String ref, PrintStream out) {
         ImageRef r = ImageRef.versioned(ref);
-        Pull.Resolved res = Pull.resolve(ref, false);
+        Pull.Resolved res = Pull.resolve(run, Platform.host(), ref, false);
         Pull.Manifest m = res.manifests().get(res.manifests().size() - 1);
-        Pull.Blob cfg = res.blobs().get(0);
+        Download.Blob cfg = res.blobs().get(0);
         byte[] config;
         try (var in = Download.stream(cfg)) {
             config = in.readNBytes(PAGE_MAX + 1);
@@ -99,11 +102,11 @@ public final class Catalog {
             throw Fail.die("Can't read config [docker://" + ref + "]: " + e.getMessage());
         }
         if (!Digest.of(config).equals(cfg.digest())) throw Fail.die("Digest mismatch [docker://" + ref + ": " + cfg.digest() + "]");
-        List<String> tags = pages(Client.of(r.domain(), false), "/v2/" + r.path() + "/tags/list", "tags", Pull.scope(r.path(), "pull"));
+        List<String> tags = pages(Client.of(run, r.domain(), false), "/v2/" + r.path() + "/tags/list", "tags", Client.scope(r.path(), "pull"));
         out.println(summary(r, res.top().digest(), tags, config, res.blobs()));
     }
 
-    static String summary(ImageRef r, Digest digest, List<String> tags, byte[] config, List<Pull.Blob> blobs) {
+    static String summary(ImageRef r, Digest digest, List<String> tags, byte[] config, List<Download.Blob> blobs) {
         try {
             JsonValue c = JsonValue.parse(config);
             StringWriter w = new StringWriter();

@@ -15,7 +15,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
-import lib.exec.Exec;
+import lib.exec.Run;
 import lib.Fail;
 
 /**
@@ -33,16 +33,18 @@ public final class Client {
 
     final String host; // host[:port] as the reference has it: [::1]:5000
     private final boolean tlsVerify;
+    private final Run run; // --verbose: each request's method and URL
     private final Auth auth;
     private final HttpClient http;
     private String scheme; // decided on first use
 
     private static final Map<String, Client> clients = new HashMap<>();
 
-    private Client(String host, boolean tlsVerify) {
+    private Client(Run run, String host, boolean tlsVerify) {
         this.host = host;
         this.tlsVerify = tlsVerify;
-        this.auth = new Auth(host);
+        this.run = run;
+        this.auth = new Auth(run, host, CONNECT, HEADERS);
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT);
         if (!tlsVerify) b.sslContext(trustAll());
@@ -50,8 +52,8 @@ public final class Client {
     }
 
     /** The one client of a host in this run (so tokens and connections are shared). */
-    public static synchronized Client of(String host, boolean tlsVerify) {
-        return clients.computeIfAbsent(host + " " + tlsVerify, k -> new Client(host, tlsVerify));
+    public static synchronized Client of(Run run, String host, boolean tlsVerify) {
+        return clients.computeIfAbsent(host + " " + tlsVerify + " " + run, k -> new Client(run, host, tlsVerify));
     }
 
     /** A response with its body as a stream (the caller closes it). */
@@ -173,11 +175,16 @@ public final class Client {
     static boolean local(String host) {
         String env = System.getenv("LOCAL_REGISTRY");
         if (env == null || env.isBlank()) return false;
-        return env.trim().equals(host) || lib.source.Registry.withPort(env.trim()).equals(host);
+        return env.trim().equals(host) || withPort(env.trim()).equals(host);
     }
 
-    static void say(String line) {
-        if (Exec.verbose) System.err.println("+ " + line);
+    void say(String line) {
+        run.say("+ " + line);
+    }
+
+    /** host, host:port, IPv6 (bare or in brackets, with or without port) as an address: IPv6 in brackets, no port added (80). */
+    public static String withPort(String a) {
+        return a.chars().filter(c -> c == ':').count() > 1 && !a.startsWith("[") ? "[" + a + "]" : a;
     }
 
     static void sleep(long ms) {
@@ -208,5 +215,19 @@ public final class Client {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The token scope of a repository: repository:REPO:ACTIONS. */
+    static String scope(String repo, String actions) {
+        return "repository:" + repo + ":" + actions;
+    }
+
+    /** Not 2xx: an error naming the image. */
+    static void check(Client.Response r, String where, String what) {
+        int s = r.status();
+        if (s >= 200 && s < 300) return;
+        if (s == 404) throw Fail.die("Not found [" + where + "]: " + what);
+        if (s == 401 || s == 403) throw Fail.die("Unauthorized [" + where + "]: HTTP " + s + " for " + what);
+        throw Fail.die("Registry error [" + where + "]: HTTP " + s + " for " + what);
     }
 }

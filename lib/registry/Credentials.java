@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
 import lib.exec.Exec;
+import lib.exec.Run;
 import lib.Fail;
 import lib.model.JsonValue;
 
@@ -47,14 +48,14 @@ final class Credentials {
     }
 
     /** The login for a registry host (host[:port]), or null: anonymous. */
-    static Login find(String host) {
+    static Login find(Run run, String host) {
         for (Path f : files()) {
             if (!Files.isRegularFile(f)) continue;
             JsonValue j = read(f);
             String helper = j.path("credHelpers").path(host).asText(null);
             if (helper == null) helper = j.path("credsStore").asText(null);
             if (helper != null) {
-                Login l = helper(helper, host);
+                Login l = helper(run, helper, host);
                 if (l != null) return l;
             }
             for (Map.Entry<String, JsonValue> e : j.path("auths").fields().entrySet())
@@ -87,11 +88,11 @@ final class Credentials {
     }
 
     /** docker-credential-NAME get; "not found" (any failure of the helper) means no login here. */
-    static Login helper(String name, String host) {
+    static Login helper(Run run, String name, String host) {
         if (!name.matches("[A-Za-z0-9_.-]+")) throw Fail.die("Invalid credential helper [" + name + "]");
         String out;
         try {
-            out = Exec.of("docker-credential-" + name, "get").fails("docker-credential-" + name + " get failed [" + host + "]")
+            out = Exec.of(run, "docker-credential-" + name, "get").fails("docker-credential-" + name + " get failed [" + host + "]")
                     .in(new ByteArrayInputStream(host.getBytes(StandardCharsets.UTF_8))).read();
         } catch (Fail f) {
             return null;

@@ -20,9 +20,12 @@ import lib.exec.Temp;
  * digest and size are right, else the partial file goes and the error names digest and image.
  */
 final class Download {
+    /** A blob of a pull: its digest and size as the manifest says, where to fetch it, the image it is for. */
+    record Blob(Digest digest, long size, Client client, String repo, String where) {}
+
     private Download() {}
 
-    static void into(CacheLayout layout, Pull.Blob b) {
+    static void into(CacheLayout layout, Blob b) {
         Path part = layout.partial(b.digest());
         try (var file = Files.newByteChannel(part, StandardOpenOption.WRITE)) {
             Progress p = new Progress(Digest.newSha256(), Channels.newOutputStream(file));
@@ -37,7 +40,7 @@ final class Download {
                     p.got = 0;
                 } catch (IOException e) {
                     if (attempt == Client.ATTEMPTS) throw Fail.die("Can't fetch [" + b.where() + ": " + b.digest() + "]: " + e.getMessage());
-                    Client.say("resume " + b.digest() + " at " + p.got + " bytes: " + e.getMessage());
+                    b.client().say("resume " + b.digest() + " at " + p.got + " bytes: " + e.getMessage());
                     if (p.got == before) Client.sleep(Client.retryAfter(null, attempt));
                 }
             }
@@ -68,10 +71,10 @@ final class Download {
     }
 
     /** GET the blob from p.got on (a Range request when resuming), never past the manifest's size. */
-    private static void fetch(Pull.Blob b, Progress p) throws IOException {
+    private static void fetch(Blob b, Progress p) throws IOException {
         Map<String, String> h = p.got > 0 ? Map.of("Range", "bytes=" + p.got + "-") : Map.of();
-        try (Client.Response r = b.client().get("/v2/" + b.repo() + "/blobs/" + b.digest(), h, Pull.scope(b.repo(), "pull"))) {
-            Pull.check(r, b.where(), "blob " + b.digest());
+        try (Client.Response r = b.client().get("/v2/" + b.repo() + "/blobs/" + b.digest(), h, Client.scope(b.repo(), "pull"))) {
+            Client.check(r, b.where(), "blob " + b.digest());
             if (p.got > 0 && r.status() != 206) throw new Restart();
             InputStream in = r.body();
             byte[] buf = new byte[1 << 16];
@@ -86,10 +89,10 @@ final class Download {
     }
 
     /** The blob from its registry as a stream of at most its size (lreg_cache: whoever reads it checks the digest). */
-    static InputStream stream(Pull.Blob b) throws IOException {
-        Client.Response r = b.client().get("/v2/" + b.repo() + "/blobs/" + b.digest(), Map.of(), Pull.scope(b.repo(), "pull"));
+    static InputStream stream(Blob b) throws IOException {
+        Client.Response r = b.client().get("/v2/" + b.repo() + "/blobs/" + b.digest(), Map.of(), Client.scope(b.repo(), "pull"));
         try {
-            Pull.check(r, b.where(), "blob " + b.digest());
+            Client.check(r, b.where(), "blob " + b.digest());
         } catch (RuntimeException e) {
             r.close();
             throw e;

@@ -8,7 +8,7 @@ import java.util.*;
 import java.util.stream.Stream;
 import lib.Fail;
 import lib.model.ImageRef;
-import lib.source.Registry;
+import lib.exec.Run;
 import lib.exec.Xcluster;
 
 /**
@@ -20,8 +20,8 @@ public final class Lreg {
     private Lreg() {}
 
     /** getimages OVL|DIR: the sorted, unique `image:` values of the *.yaml files under it, quotes removed. */
-    public static List<String> images(String ovl) {
-        Path d = Files.isDirectory(Path.of(ovl)) ? Path.of(ovl) : Xcluster.ovld(ovl);
+    public static List<String> images(Run run, String ovl) {
+        Path d = Files.isDirectory(Path.of(ovl)) ? Path.of(ovl) : Xcluster.ovld(run, ovl);
         SortedSet<String> out = new TreeSet<>();
         try (Stream<Path> walk = Files.walk(d)) {
             for (Path f : walk.filter(p -> p.toString().endsWith(".yaml") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
@@ -39,13 +39,13 @@ public final class Lreg {
         return new ArrayList<>(out);
     }
 
-    /** lreg_isloaded: the tag is in the local registry (the host part stripped, `latest` when no tag). */
-    public static boolean isLoaded(Registry reg, String image) {
-        return find(reg, image) != null;
+    /** lreg_isloaded: the tag is in the local registry at ADDRESS (the host part stripped, `latest` when no tag). */
+    public static boolean isLoaded(Run run, String address, String image) {
+        return find(run, address, image) != null;
     }
 
     /** Where the local registry keeps IMAGE, as lreg_isloaded looks for it: its NAME:TAG there, or null. */
-    public static String find(Registry reg, String image) {
+    public static String find(Run run, String address, String image) {
         String img = image.replaceAll("[\"']", "");
         int slash = img.lastIndexOf('/'), colon = img.lastIndexOf(':');
         String name = colon > slash ? img.substring(0, colon) : img, tag = colon > slash ? img.substring(colon + 1) : "latest";
@@ -54,7 +54,7 @@ public final class Lreg {
         // as images.sh asks (NAME as given) and as lreg_cache stores it (docker.io's library/ added)
         for (String n : new LinkedHashSet<>(List.of(name, normalized(name)))) {
             try {
-                if (Catalog.pages(Client.of(reg.address(), false), "/v2/" + n + "/tags/list", "tags", Pull.scope(n, "pull")).contains(tag))
+                if (Catalog.pages(Client.of(run, address, false), "/v2/" + n + "/tags/list", "tags", Client.scope(n, "pull")).contains(tag))
                     return n + ":" + tag;
             } catch (Fail f) {
                 // not there (404), or not a valid name
@@ -78,31 +78,33 @@ public final class Lreg {
     }
 
     /** lreg_missingimages: the pause image and each image of the overlays that the registry lacks, fully qualified. */
-    public static List<String> missing(Registry reg, String pause, List<String> ovls) {
+    public static List<String> missing(Run run, String address, String pause, List<String> ovls) {
         List<String> all = new ArrayList<>(List.of(pause));
-        for (String o : ovls) all.addAll(images(o));
+        for (String o : ovls) all.addAll(images(run, o));
         List<String> out = new ArrayList<>();
-        for (String i : new LinkedHashSet<>(all)) if (!isLoaded(reg, i)) out.add(qualified(i));
+        for (String i : new LinkedHashSet<>(all)) if (!isLoaded(run, address, i)) out.add(qualified(i));
         return out;
     }
 
     /**
      * lreg_preload: lreg_cache each missing image (each one with --force), `:local` tags skipped,
      * `=== IMG` before each; stops at the first failure unless keepGoing. Returns the failures.
+     * cache: lreg_cache of the local registry at ADDRESS (lib/source/Registry).
      */
-    public static int preload(Registry reg, String pause, List<String> ovls, boolean force, boolean keepGoing, PrintStream log) {
+    public static int preload(Run run, String address, java.util.function.Consumer<String> cache, String pause, List<String> ovls,
+                              boolean force, boolean keepGoing, PrintStream log) {
         List<String> todo = new ArrayList<>();
         if (force) {
             List<String> all = new ArrayList<>(List.of(pause));
-            for (String o : ovls) all.addAll(images(o));
+            for (String o : ovls) all.addAll(images(run, o));
             new LinkedHashSet<>(all).forEach(i -> todo.add(qualified(i)));
-        } else todo.addAll(missing(reg, pause, ovls));
+        } else todo.addAll(missing(run, address, pause, ovls));
         int failed = 0;
         for (String i : todo) {
             if (i.endsWith(":local")) continue;
             log.println("=== " + i);
             try {
-                reg.cache(i);
+                cache.accept(i);
             } catch (Fail f) {
                 if (!keepGoing) throw f;
                 System.err.println("ERROR: " + f.getMessage());

@@ -1,5 +1,7 @@
 package lib.registry;
 
+import lib.exec.Run;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.*;
@@ -30,10 +32,9 @@ public final class Pull {
 
     record Manifest(byte[] bytes, String mediaType, Digest digest) {}
 
-    record Blob(Digest digest, long size, Client client, String repo, String where) {}
 
     /** A reference resolved: its top manifest (what the tag names), the manifests under it, its blobs. */
-    record Resolved(String ref, Manifest top, List<Manifest> manifests, List<Blob> blobs) {}
+    record Resolved(String ref, Manifest top, List<Manifest> manifests, List<Download.Blob> blobs) {}
 
     /** Blobs being fetched in this run, by digest: a reader waits for its blob (await) while others still come. */
     private static final Map<Digest, CompletableFuture<Void>> inflight = new ConcurrentHashMap<>();
@@ -49,16 +50,16 @@ public final class Pull {
      * blob once), so that make writes the first layer while the next ones download: await().
      * A blob that fails is not kept, and its images are taken out of index.json again.
      */
-    public static void into(Path cache, List<String> refs, boolean tlsVerify) {
+    public static void into(Run run, Platform platform, Path cache, List<String> refs, boolean tlsVerify) {
         CacheLayout layout = new CacheLayout(cache);
         List<Resolved> all = new ArrayList<>();
-        for (String ref : refs) all.add(resolve(ref, tlsVerify));
-        Map<Digest, Blob> missing = new LinkedHashMap<>(); // the configs first: small, and needed at once
+        for (String ref : refs) all.add(resolve(run, platform, ref, tlsVerify));
+        Map<Digest, Download.Blob> missing = new LinkedHashMap<>(); // the configs first: small, and needed at once
         for (Resolved r : all) if (!layout.has(r.blobs().get(0).digest(), r.blobs().get(0).size())) missing.putIfAbsent(r.blobs().get(0).digest(), r.blobs().get(0));
-        for (Resolved r : all) for (Blob b : r.blobs()) if (!layout.has(b.digest(), b.size())) missing.putIfAbsent(b.digest(), b);
+        for (Resolved r : all) for (Download.Blob b : r.blobs()) if (!layout.has(b.digest(), b.size())) missing.putIfAbsent(b.digest(), b);
         List<String> names = all.stream().map(Resolved::ref).toList();
         boolean[] failed = {false}; // under the layout's lock: a failed blob untags, and nothing is tagged after
-        for (Blob b : missing.values())
+        for (Download.Blob b : missing.values())
             inflight.computeIfAbsent(b.digest(), d -> CompletableFuture.runAsync(() -> Download.into(layout, b), POOL)
                     .whenComplete((v, e) -> {
                         if (e != null) synchronized (layout) {
@@ -78,7 +79,7 @@ public final class Pull {
             }
             System.err.println((cached ? "Cached [" : "Pulled [") + r.ref() + "]"); // Pulled: its layers may still be coming
         }
-        for (Blob b : missing.values()) if (inflight.get(b.digest()).isCompletedExceptionally()) await(b.digest()); // its error now
+        for (Download.Blob b : missing.values()) if (inflight.get(b.digest()).isCompletedExceptionally()) await(b.digest()); // its error now
     }
 
     /** The first blob that failed in this run (its images are no longer in the cache's index). */
@@ -109,17 +110,17 @@ public final class Pull {
     }
 
     /** The manifests of a reference, down to the one for the wanted platform, and what it needs. */
-    static Resolved resolve(String ref, boolean tlsVerify) {
+    static Resolved resolve(Run run, Platform platform, String ref, boolean tlsVerify) {
         ImageRef r = ImageRef.versioned(ref);
         String where = "docker://" + ref;
-        Client c = Client.of(r.domain(), tlsVerify);
+        Client c = Client.of(run, r.domain(), tlsVerify);
         Manifest top = manifest(c, r.path(), r.digest() != null ? r.digest() : r.tag(), where);
         List<Manifest> ms = new ArrayList<>(List.of(top));
         Manifest m = top;
         JsonValue j = json(m, where);
         for (int depth = 0; Platform.isIndex(j, JsonValue.MISSING) || m.mediaType().equals(DOCKER_LIST); depth++) {
             if (depth == 8) throw Fail.die("Indexes nested too deep [" + where + "]");
-            m = manifest(c, r.path(), Platform.chosen(j, where + ": " + m.digest()), where);
+            m = manifest(c, r.path(), platform.chosen(j, where + ": " + m.digest()), where);
             ms.add(m);
             j = json(m, where);
         }
@@ -127,11 +128,11 @@ public final class Pull {
     }
 
     /** The config and the layers; schema 1 and foreign layers are refused. */
-    static List<Blob> blobs(Client c, String repo, JsonValue j, Manifest m, String where) {
+    static List<Download.Blob> blobs(Client c, String repo, JsonValue j, Manifest m, String where) {
         if (j.path("schemaVersion").asLong(0) == 1 || m.mediaType().contains("distribution.manifest.v1"))
             throw Fail.die("Unsupported manifest [" + where + "]: schema 1 (re-push the image with a current docker or skopeo)");
         if (!j.path("config").has("digest")) throw Fail.die("Invalid manifest [" + where + "]: no config (" + m.mediaType() + ")");
-        List<Blob> out = new ArrayList<>(List.of(blob(c, repo, j.path("config"), where)));
+        List<Download.Blob> out = new ArrayList<>(List.of(blob(c, repo, j.path("config"), where)));
         for (JsonValue l : j.path("layers")) {
             String type = l.path("mediaType").asText("");
             if (type.contains("foreign") || type.contains("nondistributable") || l.has("urls"))
@@ -141,18 +142,18 @@ public final class Pull {
         return out;
     }
 
-    static Blob blob(Client c, String repo, JsonValue desc, String where) {
+    static Download.Blob blob(Client c, String repo, JsonValue desc, String where) {
         Digest d = Digest.parseOrNull(desc.path("digest").asText());
         if (d == null) throw Fail.die("Unsupported digest [" + desc.path("digest").asText() + "] in [" + where + "]");
         long size = desc.path("size").asLong(-1);
         if (size < 0) throw Fail.die("Invalid size of [" + where + ": " + d + "]");
-        return new Blob(d, size, c, repo, where);
+        return new Download.Blob(d, size, c, repo, where);
     }
 
     /** GET /v2/REPO/manifests/VERSION, at most 4 MiB; by digest it must be that digest. */
     static Manifest manifest(Client c, String repo, String version, String where) {
-        try (Client.Response r = c.get("/v2/" + repo + "/manifests/" + version, Map.of("Accept", ACCEPT), scope(repo, "pull"))) {
-            check(r, where, "manifest " + version);
+        try (Client.Response r = c.get("/v2/" + repo + "/manifests/" + version, Map.of("Accept", ACCEPT), Client.scope(repo, "pull"))) {
+            Client.check(r, where, "manifest " + version);
             String len = r.header("Content-Length");
             if (len != null && len.matches("[0-9]{1,18}") && Long.parseLong(len) > MANIFEST_MAX)
                 throw Fail.die("Manifest too large [" + where + "]: " + len + " bytes (at most 4 MiB)");
@@ -169,18 +170,7 @@ public final class Pull {
         }
     }
 
-    static String scope(String repo, String actions) {
-        return "repository:" + repo + ":" + actions;
-    }
 
-    /** Not 2xx: an error naming the image. */
-    static void check(Client.Response r, String where, String what) {
-        int s = r.status();
-        if (s >= 200 && s < 300) return;
-        if (s == 404) throw Fail.die("Not found [" + where + "]: " + what);
-        if (s == 401 || s == 403) throw Fail.die("Unauthorized [" + where + "]: HTTP " + s + " for " + what);
-        throw Fail.die("Registry error [" + where + "]: HTTP " + s + " for " + what);
-    }
 
     static JsonValue json(Manifest m, String where) {
         try {

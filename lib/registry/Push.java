@@ -1,5 +1,8 @@
 package lib.registry;
 
+import lib.exec.Run;
+import lib.model.Platform;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,9 +30,9 @@ public final class Push {
         InputStream open() throws IOException;
     }
 
-    public Push(String target, boolean tlsVerify) {
+    public Push(Run run, String target, boolean tlsVerify) {
         ImageRef r = ImageRef.parse(target);
-        this.client = Client.of(r.domain(), tlsVerify);
+        this.client = Client.of(run, r.domain(), tlsVerify);
         this.repo = r.path();
         this.where = "docker://" + target;
     }
@@ -47,7 +50,7 @@ public final class Push {
     public long blob(Digest d, Bytes bytes) {
         long have = has(d);
         if (have >= 0) {
-            Client.say("exists " + d);
+            client.say("exists " + d);
             return have;
         }
         String location;
@@ -85,7 +88,7 @@ public final class Push {
     }
 
     private String scope() {
-        return Pull.scope(repo, "pull,push");
+        return Client.scope(repo, "pull,push");
     }
 
     /** Counts what passes. */
@@ -116,10 +119,10 @@ public final class Push {
      * lreg_cache: SOURCE (a reference) to TARGET, blob by blob (each streamed from the source
      * registry into the target, checked on the way), the manifest for the wanted platform last.
      */
-    public static void copy(String source, boolean srcTlsVerify, String target) {
-        Pull.Resolved r = Pull.resolve(source, srcTlsVerify);
-        Push push = new Push(target, false);
-        for (Pull.Blob b : r.blobs()) push.blob(b.digest(), () -> Download.stream(b));
+    public static void copy(Run run, String source, boolean srcTlsVerify, String target) {
+        Pull.Resolved r = Pull.resolve(run, Platform.host(), source, srcTlsVerify);
+        Push push = new Push(run, target, false);
+        for (Download.Blob b : r.blobs()) push.blob(b.digest(), () -> Download.stream(b));
         Pull.Manifest m = r.manifests().get(r.manifests().size() - 1);
         ImageRef t = ImageRef.parse(target);
         push.manifest(t.digest() != null ? t.digest() : t.tag() != null ? t.tag() : "latest", m.mediaType(), m.bytes());

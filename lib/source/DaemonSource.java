@@ -1,6 +1,7 @@
 package lib.source;
 
 import lib.Fail;
+import lib.exec.Run;
 import lib.model.Digest;
 import lib.model.Image;
 import lib.model.ImageRef;
@@ -13,22 +14,22 @@ import java.util.*;
  * read from one `docker save` spooled into the private temporary folder, then read as a
  * docker-archive; each reference is matched to its image by image id.
  */
-record DaemonSource(List<String> refs) implements Source {
+record DaemonSource(Run run, List<String> refs) implements Source {
     @Override
     public List<Image> images(Path tmp) {
-        Map<String, Image> saved = save(refs, tmp);
+        Map<String, Image> saved = save(run, refs, tmp);
         List<Image> out = new ArrayList<>();
         for (String ref : refs) out.add(saved.get(ref));
         return out;
     }
 
     /** Pulls what is missing, saves all refs at once; each ref mapped to its image. */
-    static Map<String, Image> save(List<String> refs, Path tmp) {
-        Map<String, String> ids = ids(refs);
+    static Map<String, Image> save(Run run, List<String> refs, Path tmp) {
+        Map<String, String> ids = ids(run, refs);
         Path saved = tmp.resolve("docker-save.tar");
         List<String> argv = new ArrayList<>(List.of("save", "-o", saved.toString()));
         argv.addAll(new LinkedHashSet<>(refs));
-        Docker.docker(argv.toArray(String[]::new)).fails("docker save failed " + refs).run();
+        Docker.docker(run, argv.toArray(String[]::new)).fails("docker save failed " + refs).run();
         String where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
         Map<String, Image> byId = new HashMap<>();
         for (Image i : DockerArchive.read(TarIndex.of(saved, where), where)) byId.put(Digest.of(i.config()).toString(), i);
@@ -42,15 +43,15 @@ record DaemonSource(List<String> refs) implements Source {
     }
 
     /** The image id of each ref (pulled when missing). */
-    static Map<String, String> ids(List<String> refs) {
-        return inspect(refs, "{{.Id}}");
+    static Map<String, String> ids(Run run, List<String> refs) {
+        return inspect(run, refs, "{{.Id}}");
     }
 
     /**
      * `docker image inspect --format FORMAT` of each ref, one line each: one call when the daemon
      * has them all, else what is missing is pulled first.
      */
-    static Map<String, String> inspect(List<String> refs, String format) {
+    static Map<String, String> inspect(Run run, List<String> refs, String format) {
         List<String> argv = new ArrayList<>(List.of("image", "inspect", "--format", format));
         for (String ref : refs) {
             ImageRef.versioned(ref); // "Image must have a version", as images.sh says
@@ -58,7 +59,7 @@ record DaemonSource(List<String> refs) implements Source {
         }
         Map<String, String> out = new LinkedHashMap<>();
         try {
-            List<String> lines = Docker.docker(argv.toArray(String[]::new)).read().lines().toList();
+            List<String> lines = Docker.docker(run, argv.toArray(String[]::new)).read().lines().toList();
             if (lines.size() == refs.size()) {
                 for (int i = 0; i < refs.size(); i++) out.put(refs.get(i), lines.get(i).trim());
                 return out;
@@ -67,8 +68,8 @@ record DaemonSource(List<String> refs) implements Source {
             // some image is not in the daemon: pull it below
         }
         for (String ref : refs) {
-            Docker.pull(ref);
-            out.put(ref, Docker.docker("image", "inspect", "--format", format, ref).fails("Can't find image [" + ref + "]").read().trim());
+            Docker.pull(run, ref);
+            out.put(ref, Docker.docker(run, "image", "inspect", "--format", format, ref).fails("Can't find image [" + ref + "]").read().trim());
         }
         return out;
     }

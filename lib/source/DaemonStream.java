@@ -1,5 +1,6 @@
 package lib.source;
 
+import lib.exec.Run;
 import lib.Fail;
 import lib.model.Digest;
 import lib.model.GoPath;
@@ -57,10 +58,12 @@ final class DaemonStream implements AutoCloseable {
     private long smallTotal;
     private Fail failure;
     private final Thread reader;
+    private final Run run; // the command's --verbose, --dry-run
     private Map<String, Image> saved; // a second, spooled `docker save`, for a layer read twice
 
     /** Reads nothing by itself: plan(), then entries() of a stream (start() does both; tests too). */
-    DaemonStream(List<String> refs, Path tmp) {
+    DaemonStream(Run run, List<String> refs, Path tmp) {
+        this.run = run;
         this.refs = refs;
         this.tmp = tmp;
         this.where = "docker save " + String.join(" ", new LinkedHashSet<>(refs));
@@ -69,15 +72,15 @@ final class DaemonStream implements AutoCloseable {
     }
 
     /** Starts `docker save` of these refs (pulled first when missing), and gives their images as planned. */
-    static DaemonStream start(List<String> refs, Path tmp) {
-        DaemonStream s = planned(refs, tmp);
+    static DaemonStream start(Run run, List<String> refs, Path tmp) {
+        DaemonStream s = planned(run, refs, tmp);
         s.reader.start();
         return s;
     }
 
     /** Plans these refs (pulled first when missing), from `docker image inspect`; start() reads them. */
-    static DaemonStream planned(List<String> refs, Path tmp) {
-        DaemonStream s = new DaemonStream(refs, tmp);
+    static DaemonStream planned(Run run, List<String> refs, Path tmp) {
+        DaemonStream s = new DaemonStream(run, refs, tmp);
         s.plan();
         return s;
     }
@@ -129,7 +132,7 @@ final class DaemonStream implements AutoCloseable {
     }
 
     private void plan() {
-        Map<String, String> inspected = DaemonSource.inspect(refs, "{{.Id}} {{.Created}}{{range .RootFS.Layers}} {{.}}{{end}}");
+        Map<String, String> inspected = DaemonSource.inspect(run, refs, "{{.Id}} {{.Created}}{{range .RootFS.Layers}} {{.}}{{end}}");
         for (String ref : refs) {
             String[] w = inspected.get(ref).split(" ");
             if (w.length < 2) throw Fail.die("docker image inspect did not show [" + ref + "]");
@@ -215,7 +218,7 @@ final class DaemonStream implements AutoCloseable {
     private InputStream again(Digest d) throws IOException {
         Map<String, Image> s;
         synchronized (this) {
-            if (saved == null) saved = DaemonSource.save(refs, tmp);
+            if (saved == null) saved = DaemonSource.save(run, refs, tmp);
             s = saved;
         }
         for (Image i : s.values())
@@ -297,7 +300,7 @@ final class DaemonStream implements AutoCloseable {
     // ---- the reader's side
 
     private void read() {
-        run(() -> Docker.docker(docker()).fails("docker save failed " + refs).stream(this::entries));
+        run(() -> Docker.docker(run, docker()).fails("docker save failed " + refs).stream(this::entries));
     }
 
     /** Reads `in` as if docker sent it, on this thread (tests: the writer's side on another). */

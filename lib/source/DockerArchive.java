@@ -7,6 +7,7 @@ import lib.model.ImageRef;
 import lib.model.JsonValue;
 import lib.model.Layer;
 import lib.model.Opener;
+import lib.model.Platform;
 import lib.tar.Compression;
 import lib.tar.TarIndex;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import java.util.*;
  * writer): manifest.json, the configs, the layer tars (maybe compressed: read decompressed, as
  * docker-archive readers do); an archive with only an OCI layout (docker 25+) is read as one. REF chooses an image by name, or @N by its place in manifest.json.
  */
-record DockerArchive(Path file, String ref, String where) implements Source {
+record DockerArchive(Path file, String ref, String where, Platform platform) implements Source {
     @Override
     public List<Image> images(Path tmp) {
         TarIndex idx = TarIndex.of(Source.readable(file, where), where);
@@ -40,7 +41,7 @@ record DockerArchive(Path file, String ref, String where) implements Source {
      */
     private List<Image> ociOnly(Path tmp) {
         List<Image> images = new ArrayList<>();
-        for (Image i : OciLayout.archive(file, null, where).images(tmp))
+        for (Image i : OciLayout.archive(platform, file, null, where).images(tmp))
             if (ref == null) images.add(i);
             else if (i.names().contains(ImageRef.stored(ref))) images.add(i.named(List.of(ImageRef.stored(ref))));
         if (images.isEmpty()) throw Fail.die("No image [" + ref + "] in [" + where + "]");

@@ -1,6 +1,7 @@
 package lib.source;
 
 import lib.Fail;
+import lib.exec.Run;
 import lib.exec.Xcluster;
 import lib.model.ImageRef;
 import lib.overlay.ImageDir;
@@ -63,8 +64,8 @@ public record Item(String text, Medium medium, String location, String ref, Stri
     }
 
     /** The image folder of an overlay item; one with a Dockerfile must be named. */
-    public Path rootfs() {
-        Path rootfs = Xcluster.rootfs(location);
+    public Path rootfs(Run run) {
+        Path rootfs = Xcluster.rootfs(run, location);
         if (ImageDir.hasDockerfile(rootfs) && tag == null)
             throw Fail.die("No tag for [" + location + "]: give it as " + location + "=NAME:TAG");
         return rootfs;

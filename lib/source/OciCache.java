@@ -1,11 +1,12 @@
 package lib.source;
 
 import lib.Fail;
-import lib.exec.Exec;
+import lib.exec.Run;
 import lib.exec.Xcluster;
 import lib.model.Digest;
 import lib.model.Image;
 import lib.model.ImageRef;
+import lib.model.Platform;
 import java.nio.file.*;
 import java.util.*;
 
@@ -20,31 +21,22 @@ public final class OciCache {
     /** References pulled in this run: read from the cache without asking the registry again. */
     private static final Set<String> pulled = new HashSet<>();
 
-    public static Path dir() {
-        return Xcluster.tmp().resolve("oci-cache");
+    public static Path dir(Run run) {
+        return Xcluster.tmp(run).resolve("oci-cache");
     }
 
     /** The docker:// items' images, all at once (blobs fetched in parallel, each shared blob once). */
-    public static void pull(List<Item> items, boolean tlsVerify) {
+    public static void pull(Run run, Platform platform, List<Item> items, boolean tlsVerify) {
         List<String> refs = new ArrayList<>();
         for (Item i : items)
             if (i.medium() == Item.Medium.REGISTRY && !refs.contains(full(i.ref())) && !pulled.contains(full(i.ref()))) refs.add(full(i.ref()));
         if (refs.isEmpty()) return;
-        if (Exec.dryRun) {
-            System.err.println("dry-run: pull " + String.join(" ", refs) + " into " + dir());
+        if (run.dryRun()) {
+            System.err.println("dry-run: pull " + String.join(" ", refs) + " into " + dir(run));
             return;
         }
-        lib.registry.Pull.into(dir(), refs, tlsVerify);
+        lib.registry.Pull.into(run, platform, dir(run), refs, tlsVerify);
         pulled.addAll(refs);
-    }
-
-    /** A blob of a docker:// item still being fetched (make writes the layers before it while it comes). */
-    static boolean pending(Digest d) {
-        return lib.registry.Pull.pending(d);
-    }
-
-    static void await(Digest d) {
-        lib.registry.Pull.await(d);
     }
 
     private static String full(String dockerRef) {
@@ -52,10 +44,11 @@ public final class OciCache {
     }
 
     /** A registry image (REF, as in docker://REF) into the cache; returns the layout source to read it from. */
-    public static Source fetch(String dockerRef, boolean tlsVerify) {
+    public static Source fetch(Run run, Platform platform, String dockerRef, boolean tlsVerify) {
         String ref = full(dockerRef);
-        pull(List.of(Item.parse("docker://" + dockerRef)), tlsVerify);
-        Source layout = OciLayout.dir(dir(), ref, "oci:" + dir() + ":" + ref);
+        pull(run, platform, List.of(Item.parse("docker://" + dockerRef)), tlsVerify);
+        Path dir = dir(run);
+        Source layout = OciLayout.dir(platform, dir, ref, "oci:" + dir + ":" + ref);
         return new Source() { // an image missing from the cache because a blob failed: that blob's error
             public java.util.List<Image> images(Path tmp) {
                 try {

@@ -32,19 +32,21 @@ final class OciLayout implements Source {
 
     private final Blobs blobs;
     private final String ref, where;
+    private final Platform platform; // an index gives its manifest for this one
 
-    private OciLayout(Blobs blobs, String ref, String where) {
+    private OciLayout(Platform platform, Blobs blobs, String ref, String where) {
+        this.platform = platform;
         this.blobs = blobs;
         this.ref = ref;
         this.where = where;
     }
 
-    static OciLayout dir(Path dir, String ref, String where) {
-        return new OciLayout(new DirBlobs(dir, where), ref, where);
+    static OciLayout dir(Platform platform, Path dir, String ref, String where) {
+        return new OciLayout(platform, new DirBlobs(dir, where), ref, where);
     }
 
-    static OciLayout archive(Path file, String ref, String where) {
-        return new OciLayout(new TarBlobs(file, where), ref, where);
+    static OciLayout archive(Platform platform, Path file, String ref, String where) {
+        return new OciLayout(platform, new TarBlobs(file, where), ref, where);
     }
 
     /** Is REF named in the layout's index.json? */
@@ -94,7 +96,7 @@ final class OciLayout implements Source {
         for (int depth = 0; Platform.isIndex(m, desc); depth++) {
             if (depth == 8) throw Fail.die("Indexes nested too deep [" + where + ": " + mdigest + "]");
             if (toplevel == null) toplevel = manifest;
-            mdigest = digest(Platform.wanted.choose(Platform.entries(m), where + ": " + mdigest).digest());
+            mdigest = digest(platform.choose(Platform.entries(m), where + ": " + mdigest).digest());
             manifest = verified(blobs.read(mdigest.blobPath(), "manifest"), mdigest);
             m = Image.json(manifest, where + ": manifest " + mdigest);
             desc = JsonValue.MISSING;
@@ -142,9 +144,9 @@ final class OciLayout implements Source {
         }
 
         public Opener opener(Digest digest) {
-            if (OciCache.pending(digest)) // a registry blob still coming: wait for it when it is read
+            if (lib.registry.Pull.pending(digest)) // a registry blob still coming: wait for it when it is read
                 return () -> {
-                    OciCache.await(digest);
+                    lib.registry.Pull.await(digest);
                     return Files.newInputStream(path(digest.blobPath(), "layer"));
                 };
             Path p = path(digest.blobPath(), "layer");

@@ -1,5 +1,6 @@
 package lib.source;
 
+import lib.exec.Run;
 import lib.Fail;
 import lib.model.Image;
 import lib.model.ImageRef;
@@ -16,10 +17,10 @@ import java.util.List;
  */
 record OverlaySource(OverlayImage.Built built) implements Source {
     /** Builds the overlay of an item in folder work. */
-    static OverlaySource build(Item item, Path work) {
-        Path rootfs = item.rootfs();
+    static OverlaySource build(Run run, Item item, Path work) {
+        Path rootfs = item.rootfs(run);
         mkdirs(work);
-        return new OverlaySource(OverlayImage.build(rootfs, item.manifest(rootfs), item.tag(), work));
+        return new OverlaySource(OverlayImage.build(run, rootfs, item.manifest(rootfs), item.tag(), work));
     }
 
     private static void mkdirs(Path dir) {

@@ -1,7 +1,8 @@
 package lib.source;
 
 import lib.Fail;
-import lib.exec.Exec;
+import lib.exec.Run;
+import lib.model.Platform;
 import lib.model.ImageRef;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,18 +18,18 @@ public final class Pause {
     private Pause() {}
 
     /** The local registry's copy of the pause image, stored under the pause image's own name; null when it has none. */
-    public static Source local(Item item) {
+    public static Source local(Run run, Platform platform, Item item) {
         if (!plain(item)) return null;
-        Registry reg = registry();
-        String path = reg == null ? null : lib.registry.Lreg.find(reg, item.ref());
+        Registry reg = registry(run);
+        String path = reg == null ? null : lib.registry.Lreg.find(run, reg.address(), item.ref());
         if (path == null) {
-            say("the pause image [" + item.ref() + "]: not in the local registry" + (reg == null ? " (none found)" : " [" + reg.address() + "]")
+            say(run, "the pause image [" + item.ref() + "]: not in the local registry" + (reg == null ? " (none found)" : " [" + reg.address() + "]")
                     + ", from the docker daemon");
             return null;
         }
         String from = reg.address() + "/" + path, name = ImageRef.stored(item.ref());
-        say("the pause image [" + item.ref() + "]: from the local registry, docker://" + from);
-        Source s = OciCache.fetch(from, false);
+        say(run, "the pause image [" + item.ref() + "]: from the local registry, docker://" + from);
+        Source s = OciCache.fetch(run, platform, from, false);
         return new Source() {
             public List<lib.model.Image> images(Path tmp) {
                 return s.images(tmp).stream().map(i -> i.named(List.of(name))).toList();
@@ -47,15 +48,15 @@ public final class Pause {
     }
 
     /** $LOCAL_REGISTRY, else the docker container `registry`; null when there is neither (no docker is no error here). */
-    private static Registry registry() {
+    private static Registry registry(Run run) {
         try {
-            return Registry.local();
+            return Registry.local(run);
         } catch (Fail f) {
             return null;
         }
     }
 
-    private static void say(String line) {
-        if (Exec.verbose) System.err.println("+ " + line);
+    private static void say(Run run, String line) {
+        run.say("+ " + line);
     }
 }

@@ -2,49 +2,50 @@ package lib.source;
 
 import lib.Fail;
 import lib.exec.Exec;
+import lib.exec.Run;
 import lib.exec.Skopeo;
 import lib.exec.Temp;
 import lib.model.Digest;
 import lib.model.Image;
 import lib.model.ImageRef;
 import lib.model.Layer;
+import lib.model.Platform;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import lib.registry.Catalog;
+import lib.registry.Client;
 import lib.registry.Push;
 
 /**
  * The local registry as today's images.sh finds it: $LOCAL_REGISTRY (host or host:port, IPv6 in
  * brackets or bare), else the address of the docker container named `registry` (port 80, plain
  * http, as xcluster runs it), its IPv6 address when it has no IPv4 one.
+ * With it the command's options: run (--verbose, --dry-run), viaSkopeo (--via=skopeo for the
+ * lreg_* commands: images.sh's own path, skopeo, and docker for uploads), srcTlsVerify
+ * (lreg_cache --tls-verify: of the external registry; the local one is plain http).
  */
-public record Registry(String address) {
-    public static Registry local() {
+public record Registry(String address, Run run, boolean viaSkopeo, boolean srcTlsVerify) {
+    public static Registry local(Run run) {
         String env = System.getenv("LOCAL_REGISTRY");
-        if (env != null && !env.isBlank()) return new Registry(withPort(env.trim()));
-        String ip = Docker.docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}",
+        if (env != null && !env.isBlank()) return new Registry(Client.withPort(env.trim()), run, false, true);
+        String ip = Docker.docker(run, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}",
                 "registry").fails("Can't get address of the local registry").read().trim();
         if (ip.isEmpty()) throw Fail.die("Can't get address of the local registry");
-        return new Registry(withPort(ip.split("\\s+")[0]));
+        return new Registry(Client.withPort(ip.split("\\s+")[0]), run, false, true);
     }
 
-    /** host, host:port, IPv6 (bare or in brackets, with or without port) as an address: IPv6 in brackets, no port added (80). */
-    public static String withPort(String a) {
-        return a.chars().filter(c -> c == ':').count() > 1 && !a.startsWith("[") ? "[" + a + "]" : a;
-    }
 
     /** lreg_ls: each repository, then its tags as compact JSON (the registry client: pages, auth, IPv6). */
     public void ls(PrintStream out) {
-        Catalog.ls(address, out);
+        Catalog.ls(run, address, out);
     }
 
-    /** --via=skopeo for the lreg_* commands: images.sh's own path (skopeo, and docker for uploads). */
-    public static boolean viaSkopeo;
-
-    /** lreg_cache --tls-verify: of the external registry (the local one is plain http). */
-    public static boolean srcTlsVerify = true;
+    /** This registry with the lreg_* commands' --via (skopeo: true) and --tls-verify (of the external registry). */
+    public Registry via(boolean skopeo, boolean srcTlsVerify) {
+        return new Registry(address, run, skopeo, srcTlsVerify);
+    }
 
     /**
      * The registry's name for an image: REG/IMAGE as given, as images.sh does; with --strip-host
@@ -66,10 +67,10 @@ public record Registry(String address) {
         }
         if (!viaSkopeo) {
             if (dryRun("copy docker://" + image + " to docker://" + name(image, true))) return;
-            Push.copy(image, srcTlsVerify, name(image, true));
+            Push.copy(run, image, srcTlsVerify, name(image, true));
             return;
         }
-        Skopeo.skopeo("copy", "--src-tls-verify=" + srcTlsVerify, "--dest-tls-verify=false", "docker://" + image, "docker://" + name(image, true))
+        Skopeo.skopeo(run, "copy", "--src-tls-verify=" + srcTlsVerify, "--dest-tls-verify=false", "docker://" + image, "docker://" + name(image, true))
                 .fails("lreg_cache", image).changes().showStderr().run();
     }
 
@@ -83,7 +84,7 @@ public record Registry(String address) {
             }
             return;
         }
-        Skopeo.copyFromDaemon(image, "docker://" + name(image, stripHost), "--dest-tls-verify=false")
+        Skopeo.copyFromDaemon(run, image, "docker://" + name(image, stripHost), "--dest-tls-verify=false")
                 .fails("Upload failed [" + image + "]").changes().run();
     }
 
@@ -92,43 +93,43 @@ public record Registry(String address) {
         if (!viaSkopeo) {
             try {
                 if (!dryRun("push " + source + " to docker://" + name(image, stripHost)))
-                    push(tmp -> Source.of(Item.parse(source), tmp, true), name(image, stripHost));
+                    push(tmp -> Sources.of(run, Platform.host(), Item.parse(source), tmp, true), name(image, stripHost));
             } catch (Fail f) {
                 throw Fail.die("Upload failed [" + image + "]: " + f.getMessage());
             }
             return;
         }
-        Skopeo.skopeo("copy", "--dest-tls-verify=false", source, "docker://" + name(image, stripHost))
+        Skopeo.skopeo(run, "copy", "--dest-tls-verify=false", source, "docker://" + name(image, stripHost))
                 .fails("Upload failed [" + image + "]").changes().run();
     }
 
     public void inspect(String image) {
         if (!viaSkopeo) {
-            Catalog.inspect(address + "/" + image, System.out);
+            Catalog.inspect(run, address + "/" + image, System.out);
             return;
         }
-        Skopeo.skopeo("inspect", "--tls-verify=false", "docker://" + address + "/" + image)
+        Skopeo.skopeo(run, "inspect", "--tls-verify=false", "docker://" + address + "/" + image)
                 .fails("lreg_inspect", image).out(Exec.stdout()).run();
     }
 
     public void rm(String image) {
         if (!viaSkopeo) {
-            if (!dryRun("delete docker://" + address + "/" + image)) Catalog.rm(address + "/" + image);
+            if (!dryRun("delete docker://" + address + "/" + image)) Catalog.rm(run, address + "/" + image);
             return;
         }
-        Skopeo.skopeo("delete", "--tls-verify=false", "docker://" + address + "/" + image)
+        Skopeo.skopeo(run, "delete", "--tls-verify=false", "docker://" + address + "/" + image)
                 .fails("lreg_rm", image).changes().run();
     }
 
-    private static boolean dryRun(String what) {
-        if (Exec.dryRun) System.err.println("dry-run: " + what);
-        return Exec.dryRun;
+    private boolean dryRun(String what) {
+        if (run.dryRun()) System.err.println("dry-run: " + what);
+        return run.dryRun();
     }
 
     /** lreg_upload without skopeo: the image from `docker save`. */
     void uploadSaved(String image, String target) {
         if (dryRun("docker save " + image + " | push to docker://" + target)) return;
-        push(tmp -> new DockerArchive(Docker.save(image, tmp), image, "docker save " + image), target);
+        push(tmp -> new DockerArchive(Docker.save(run, image, tmp), image, "docker save " + image, Platform.host()), target);
     }
 
     /**
@@ -136,11 +137,11 @@ public record Registry(String address) {
      * registry has it), the config, then its manifest as it is, or for a docker archive (which has
      * none) a docker schema 2 manifest of its uncompressed layers.
      */
-    static void push(java.util.function.Function<Path, Source> source, String target) {
+    void push(java.util.function.Function<Path, Source> source, String target) {
         Path tmp = Temp.dir("images-upload");
         try {
             Image img = source.apply(tmp).images(tmp).get(0);
-            Push push = new Push(target, false);
+            Push push = new Push(run, target, false);
             StringBuilder layers = new StringBuilder();
             for (Layer l : img.layers()) {
                 long size = push.blob(l.digest(), l.opener()::open);

@@ -1,6 +1,8 @@
 package lib.source;
 
 import lib.Fail;
+import lib.exec.Run;
+import lib.model.Platform;
 import lib.model.Digest;
 import lib.model.Image;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.util.*;
  * <li>OciLayout: oci:DIR[:REF] and oci-archive:PATH[:REF]; a registry, through OciCache;
  * <li>OverlaySource: an overlay image folder, built without docker.
  * </ul>
+ * Sources makes them from make's items and opens them together.
  */
 public interface Source {
     /**
@@ -24,80 +27,6 @@ public interface Source {
      * (the daemon spools its `docker save` there).
      */
     List<Image> images(Path tmp);
-
-    /** What to read an item from; a registry image is fetched, an overlay built (in work), here. */
-    static Source of(Item item, Path work, boolean tlsVerify) {
-        String where = item.text();
-        return switch (item.medium()) {
-            case DAEMON -> new DaemonSource(List.of(item.ref()));
-            case REGISTRY -> OciCache.fetch(item.ref(), tlsVerify);
-            case DOCKER_ARCHIVE -> new DockerArchive(Path.of(item.location()), item.ref(), where);
-            case OCI -> OciLayout.dir(Path.of(item.location()), item.ref(), where);
-            case OCI_ARCHIVE -> OciLayout.archive(Path.of(item.location()), item.ref(), where);
-            case OVERLAY -> OverlaySource.build(item, work);
-        };
-    }
-
-    /**
-     * The images of the sources, in order, and the daemon's `docker save` as it streams (null
-     * when no image is the daemon's): its images have their configs only with complete().
-     */
-    record Opened(List<Image> images, DaemonStream daemon, lib.cache.Cache cache) implements AutoCloseable {
-        /** The images with their configs: called when every layer has been read (the daemon's configs are kept in the cache). */
-        public List<Image> complete() {
-            if (daemon == null) return images;
-            List<Image> all = daemon.complete(images);
-            for (Image i : all) if (i.where().startsWith("docker-daemon:")) cache.putConfig(i.config());
-            return all;
-        }
-
-        @Override
-        public void close() {
-            if (daemon != null) daemon.close();
-        }
-    }
-
-    /** Opens every source, in order; the daemon's references are read with one `docker save`, started first. */
-    static Opened open(List<Source> sources, Path tmp) {
-        return open(sources, tmp, lib.cache.Cache.NONE, images -> chain -> false);
-    }
-
-    /**
-     * Opens every source, in order. `plan` gets the images before the daemon is read and says which
-     * layers (by their chain of diff IDs) will not be read: the daemon's images whose layers all are
-     * and whose config the cache holds are not saved; the others are read with one `docker save`.
-     */
-    static Opened open(List<Source> sources, Path tmp, lib.cache.Cache cache,
-                       java.util.function.Function<List<Image>, java.util.function.Predicate<List<Digest>>> plan) {
-        List<String> refs = new ArrayList<>();
-        for (Source s : sources) if (s instanceof DaemonSource d) refs.addAll(d.refs());
-        DaemonStream stream = refs.isEmpty() ? null : DaemonStream.planned(refs, tmp);
-        try {
-            Map<String, Image> daemon = stream == null ? Map.of() : stream.images();
-            List<Image> images = new ArrayList<>();
-            for (Source s : sources) {
-                if (s instanceof DaemonSource d) d.refs().forEach(r -> images.add(daemon.get(r)));
-                else images.addAll(s.images(tmp));
-            }
-            java.util.function.Predicate<List<Digest>> cached = plan.apply(images);
-            if (stream == null) return new Opened(images, null, cache);
-            Set<String> save = new LinkedHashSet<>();
-            for (int i = 0; i < images.size(); i++) {
-                Image img = images.get(i);
-                if (img.config() != null) continue;
-                String ref = img.where().substring("docker-daemon:".length());
-                Image done = stream.fromCache(ref, img, cache, cached);
-                if (done != null) images.set(i, done);
-                else save.add(ref);
-            }
-            if (save.isEmpty()) return new Opened(images, null, cache);
-            stream.start(save, cached);
-            return new Opened(images, stream, cache);
-        } catch (RuntimeException e) {
-            if (stream != null) stream.close();
-            throw e;
-        }
-    }
 
     /** A file a source reads, which must be there. */
     static Path readable(Path p, String where) {

@@ -13,7 +13,6 @@ import lib.tar.TarSplit;
 import lib.tar.Tars;
 import lib.tar.TarWriter;
 import java.io.*;
-import java.security.MessageDigest;
 import java.util.*;
 
 /**
@@ -93,26 +92,10 @@ public final class OverlayLayer {
             CountingInput blobIn = new CountingInput(blobSha);
             Compression compression = Compression.detect(blobIn);
             if (compression == Compression.NONE) return apply(blob, blobIn, blobIn, blobSha, null, compression); // the layer is the blob: one digest serves both
-            try (HashedInput diffSha = new HashedInput(guarded(blob, compression.open(blobIn), blobIn))) {
+            try (HashedInput diffSha = new HashedInput(BlobCheck.guarded(blob, compression.open(blobIn), blobIn))) {
                 return apply(blob, blobIn, new CountingInput(diffSha), blobSha, diffSha, compression);
             }
         }
-    }
-
-    /** A blob whose compressed digest is known is checked early when it expands like a bomb (see ExpansionGuard). */
-    private static InputStream guarded(Layer blob, InputStream plain, CountingInput blobIn) {
-        if (blob.digest() == null || blob.digest().equals(blob.diffId())) return plain; // no compressed digest to check
-        return new lib.tar.ExpansionGuard(plain, () -> blobIn.count, () -> {
-            MessageDigest sha = Digest.newSha256();
-            try (InputStream in = blob.opener().open()) {
-                byte[] b = new byte[1 << 16];
-                for (int n; (n = in.read(b)) > 0; ) sha.update(b, 0, n);
-            }
-            Digest got = Digest.of(sha);
-            if (!got.equals(blob.digest()))
-                throw new IOException("digest mismatch: expected " + blob.digest() + ", got " + got
-                        + " (checked before decompressing on: the blob expands more than " + 100 + " times)");
-        });
     }
 
     private Result apply(Layer blob, CountingInput blobIn, CountingInput plain, HashedInput blobSha, HashedInput diffSha,
@@ -130,50 +113,12 @@ public final class OverlayLayer {
             split.segment(r.rest(64 << 20));
             blobIn.transferTo(OutputStream.nullOutputStream()); // bytes after the compressed stream count too
         } catch (IOException e) {
-            throw damaged(blob, e, plain, blobIn, blobSha, diffSha);
+            throw BlobCheck.damaged(blob, e, plain, blobIn, blobSha, diffSha);
         }
         Digest blobDigest = blobSha.digest(), diffDigest = diffSha == null ? blobDigest : diffSha.digest();
-        check(blob, blobDigest, blobIn.count, diffDigest);
+        BlobCheck.check(blob, blobDigest, blobIn.count, diffDigest);
         fixes(blob);
         return new Result(diffDigest, plain.count, blobDigest, blobIn.count, compression.code, uids, gids, split.finish());
-    }
-
-    /**
-     * A layer that does not read: when its digest is wrong too, that is the cause to report (a damaged blob).
-     * Only a little more is read to learn that (bounded work: a gzip bomb is not decompressed to its end).
-     */
-    private static IOException damaged(Layer blob, IOException e, InputStream plain, InputStream blobIn,
-                                       HashedInput blobSha, HashedInput diffSha) throws IOException {
-        boolean byBlob = blob.digest() != null || plain == blobIn;
-        try {
-            if (!drained(byBlob ? blobIn : plain)) return e;
-        } catch (IOException ignored) {
-            return e; // the stream itself is broken (truncated compression...): report what failed first
-        }
-        Digest got = (byBlob ? blobSha : diffSha).digest();
-        Digest want = blob.digest() != null ? blob.digest() : blob.diffId();
-        if (want.equals(got)) return e;
-        return new IOException("digest mismatch: expected " + want + ", got " + got + " (" + e.getMessage() + ")");
-    }
-
-    /** Reads the rest of a damaged stream when it is short (16 MB); false when there is more. */
-    private static boolean drained(InputStream in) throws IOException {
-        byte[] b = new byte[1 << 16];
-        for (long left = 16 << 20; left > 0; ) {
-            int n = in.read(b, 0, (int) Math.min(b.length, left));
-            if (n < 0) return true;
-            left -= n;
-        }
-        return in.read() < 0;
-    }
-
-    private static void check(Layer blob, Digest blobDigest, long blobSize, Digest diffDigest) throws IOException {
-        if (blob.digest() != null && !blob.digest().equals(blobDigest))
-            throw new IOException("digest mismatch: expected " + blob.digest() + ", got " + blobDigest);
-        if (blob.size() >= 0 && blob.size() != blobSize)
-            throw new IOException("size mismatch: expected " + blob.size() + " bytes, got " + blobSize);
-        if (!blob.diffId().equals(diffDigest))
-            throw new IOException("diff ID mismatch: the image config says " + blob.diffId() + ", the layer is " + diffDigest);
     }
 
     /** containers/storage's uidset/gidset: every header but whiteouts. */

@@ -1,14 +1,16 @@
 package lib.store;
 
 import lib.Fail;
-import lib.exec.Exec;
+import lib.exec.Run;
 import lib.exec.Progress;
 import lib.exec.Temp;
 import lib.model.Digest;
 import lib.model.Image;
 import lib.model.Layer;
+import lib.model.Platform;
 import lib.source.Item;
 import lib.source.Source;
+import lib.source.Sources;
 import lib.tar.TarWriter;
 import static lib.store.StoreLayout.ROOT;
 import static lib.store.StoreLayout.RUNROOT;
@@ -42,15 +44,15 @@ public final class Storage {
     private Storage() {}
 
     /** Storage.copy of the sources these items name (Item's grammar; overlays are not built here). */
-    public static void write(List<String> items, OutputStream out) {
+    public static void write(Run run, List<String> items, OutputStream out) {
         if (items.isEmpty()) throw Fail.usage("No image");
         List<Source> sources = new ArrayList<>();
         for (String s : items) {
             Item item = Item.parse(s);
             if (item.isOverlay()) throw Fail.die("Unsupported source [" + s + "]");
-            sources.add(Source.of(item, null, true));
+            sources.add(Sources.of(run, Platform.host(), item, null, true));
         }
-        copy(sources, out);
+        copy(run, sources, out);
     }
 
     /**
@@ -58,18 +60,18 @@ public final class Storage {
      * with all images from these sources, each image named by its reference(s).
      * Deterministic: same input, same bytes. Returns what it wrote: "N images, N layers".
      */
-    public static String copy(List<Source> sources, OutputStream out) {
-        return copy(sources, out, Cache.NONE, null);
+    public static String copy(Run run, List<Source> sources, OutputStream out) {
+        return copy(run, sources, out, Cache.NONE, null);
     }
 
     /**
      * copy, with layers the cache holds written from it (and layers read from their sources kept in
      * it), and what an xcluster VM needs besides the tree (vm null: the plain tree, as skopeo writes it).
      */
-    public static String copy(List<Source> sources, OutputStream out, Cache cache, lib.vm.VmBoot vm) {
+    public static String copy(Run run, List<Source> sources, OutputStream out, Cache cache, lib.vm.VmBoot vm) {
         Path tmp = Temp.dir("images-storage");
         Plan[] plan = {null};
-        try (Source.Opened opened = Source.open(sources, tmp, cache, images -> (plan[0] = new Plan(images, cache, vm))::cached)) {
+        try (Sources.Opened opened = Sources.open(run, sources, tmp, cache, images -> (plan[0] = new Plan(run, images, cache, vm))::cached)) {
             return plan[0].write(out, opened::complete);
         } catch (IOException e) {
             throw Fail.die("Can't write the storage tar: " + e.getMessage());
@@ -82,6 +84,11 @@ public final class Storage {
     /** A layer to store: ids, overlay's short link name and lower chain, and the blob that fills it. */
     record Stored(String id, String parent, String link, String lower, Layer blob, OffsetDateTime created) {}
 
+    /** The writer's code for the cache's keys (StoreCache.code), computed once, on first use. */
+    private static final class Code {
+        static final String VALUE = StoreCache.code(Storage.class);
+    }
+
     /** What the images need, decided before any layer is read: ids, order, times. */
     static final class Plan {
         final Map<String, Stored> layers = new LinkedHashMap<>();
@@ -90,8 +97,10 @@ public final class Storage {
         final Cache cache;
         final Map<String, Cache.Entry> hits = new HashMap<>(); // layer id -> its checked cache entry
         final lib.vm.VmBoot vm; // null: the plain tree
+        final Run run; // --verbose: the cache's hits, the VM boot step's summary; progress
 
-        Plan(List<Image> images, Cache cache, lib.vm.VmBoot vm) {
+        Plan(Run run, List<Image> images, Cache cache, lib.vm.VmBoot vm) {
+            this.run = run;
             this.cache = cache;
             this.vm = vm;
             long t = 0;
@@ -114,7 +123,17 @@ public final class Storage {
                 chains.add(chain);
             }
             time = t;
-            StoreCache.lookup(this, images);
+            if (!cache.enabled()) return;
+            for (Stored l : layers.values()) { // each layer's entry, found and checked
+                Cache.Entry e = StoreCache.find(cache, key(l), l.blob().size());
+                if (e != null) hits.put(l.id(), e);
+            }
+            StoreCache.say(run, images, chains, hits);
+        }
+
+        /** The cache key of a layer's diff tree (StoreCache), or null when it is not cached. */
+        String key(Stored l) {
+            return StoreCache.key(Code.VALUE, l.id(), l.blob(), l.created().toEpochSecond(), vm != null);
         }
 
         /** Is the layer of this chain of diff IDs (base first) written from the cache? (the daemon saves only what is not) */
@@ -145,7 +164,7 @@ public final class Storage {
                 OverlayLayer.Result r = layer(l, out, tee);
                 results.put(l.id(), r);
                 double secs = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-                Progress.say(String.format("Layer %d/%d %.12s [%s] %s in %.1f s (%s/s)%s", ++i, layers.size(), l.id(), l.blob().where(),
+                Progress.say(run, String.format("Layer %d/%d %.12s [%s] %s in %.1f s (%s/s)%s", ++i, layers.size(), l.id(), l.blob().where(),
                         Ls.size(r.diffSize()), secs, Ls.size((long) (r.diffSize() / secs)), hits.containsKey(l.id()) ? ", from the cache" : ""));
             }
             List<StorageJson.Layer> records = new ArrayList<>();
@@ -178,7 +197,8 @@ public final class Storage {
             out.put(dir(dir, 0700, t));
             TarWriter.Entry diff = dir(dir + "diff/", 0555, t);
             out.put(diff);
-            OverlayLayer.Result r = StoreCache.diffTree(this, l, diff, t, out, tee);
+            lib.vm.VmBoot.Layer v = vm == null ? null : vm.layer(l.id(), dir + "diff/", l.parent(), children(l.id()));
+            OverlayLayer.Result r = StoreCache.diffTree(cache, hits.get(l.id()), key(l), l.blob(), v, diff, t, out, tee);
             if (l.parent() == null) out.put(dir(dir + "empty/", 0700, t));
             out.put(file(dir + "link", 0644, t), bytes(l.link()));
             if (l.lower() != null) out.put(file(dir + "lower", 0644, t), bytes(l.lower()));
@@ -241,7 +261,7 @@ public final class Storage {
                 String name = images.get(i).names().isEmpty() ? "(no name)" : images.get(i).names().get(0);
                 for (String w : vm.warnings(name, chains.get(i))) if (said.add(w)) System.err.println(w);
             }
-            if (Exec.verbose) System.err.println(vm.summary());
+            run.say(vm.summary());
             for (lib.vm.VmBoot.File f : vm.files()) {
                 if (f.body() == null) out.put(TarWriter.Entry.dir(f.path(), f.mode(), f.uid(), f.gid(), time));
                 else out.put(TarWriter.Entry.file(f.path(), f.mode(), time, 0).withOwner(f.uid(), f.gid()), f.body());

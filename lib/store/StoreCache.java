@@ -6,11 +6,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
 import lib.cache.Cache;
-import lib.exec.Exec;
 import lib.model.Digest;
 import lib.model.GoJson;
 import lib.model.GoPath;
 import lib.model.Image;
+import lib.model.Layer;
+import lib.exec.Run;
 import lib.tar.Compression;
 import lib.tar.GnuTarFixes;
 import lib.tar.TarReader;
@@ -30,69 +31,72 @@ import lib.tar.TarWriter;
 final class StoreCache {
     private StoreCache() {}
 
-    private static String code;
-
-    /** The sha256 of the class files that write a diff tree: a changed writer does not use an old entry. */
-    static synchronized String code() {
-        if (code != null) return code;
+    /**
+     * The sha256 of the class files that write a diff tree (the writer, Storage, names itself and
+     * these): a changed writer does not use an old entry. "" when they cannot be read: no cache.
+     */
+    static String code(Class<?> writer) {
         java.security.MessageDigest sha = Digest.newSha256();
-        for (Class<?> top : List.of(Storage.class, StoreCache.class, lib.vm.VmBoot.class, lib.vm.MergedTree.class, StoreLayout.class, OverlayLayer.class, TarWriter.class, TarSplit.class, TarReader.class,
+        for (Class<?> top : List.of(writer, StoreCache.class, lib.vm.VmBoot.class, lib.vm.MergedTree.class, StoreLayout.class, OverlayLayer.class, BlobCheck.class, TarWriter.class, TarSplit.class, TarReader.class,
                 GnuTarFixes.class, Compression.class, GoPath.class, GoJson.class))
             for (Class<?> c : top.getNestMembers()) {
                 try (InputStream in = c.getResourceAsStream("/" + c.getName().replace('.', '/') + ".class")) {
-                    if (in == null) return code = ""; // not readable: no cache
+                    if (in == null) return ""; // not readable: no cache
                     sha.update(c.getName().getBytes(StandardCharsets.UTF_8));
                     sha.update(in.readAllBytes());
                 } catch (IOException e) {
-                    return code = "";
+                    return "";
                 }
             }
-        return code = Digest.of(sha).hex();
+        return Digest.of(sha).hex();
     }
 
-    /** The key of a stored layer's diff tree, or null when it is not cached. */
-    static String key(Storage.Stored l, boolean vm) {
-        if (l.blob().digest() == null || code().isEmpty()) return null;
-        String what = "layer 1\n" + code() + "\n" + l.id() + "\n" + l.blob().digest() + "\n" + l.created().toEpochSecond() + "\n"
+    /** The key of a stored layer's diff tree (its id, its blob, its time), or null when it is not cached. */
+    static String key(String code, String id, Layer blob, long created, boolean vm) {
+        if (blob.digest() == null || code.isEmpty()) return null;
+        String what = "layer 1\n" + code + "\n" + id + "\n" + blob.digest() + "\n" + created + "\n"
                 + (vm ? "vm\n" : ""); // the VM's tree has whiteouts for opaque folders (lib/vm), the plain one does not
         return Digest.of(what).hex();
     }
 
-    /** Finds (and checks) the cache entry of every layer of the plan; under --verbose, says hit or miss for each image. */
-    static void lookup(Storage.Plan plan, List<Image> images) {
-        if (!plan.cache.enabled()) return;
-        for (Storage.Stored l : plan.layers.values()) {
-            String key = key(l, plan.vm != null);
-            Cache.Entry e = key == null ? null : plan.cache.find(key);
-            if (e == null) continue;
-            OverlayLayer.Result r = result(e);
-            if (r == null || l.blob().size() >= 0 && l.blob().size() != r.blobSize()) e.close(); // not what the source says: read it
-            else plan.hits.put(l.id(), e);
+    /** The checked cache entry under key (null: not cached), or null: none, or not what the source says (blobSize, -1: unknown). */
+    static Cache.Entry find(Cache cache, String key, long blobSize) {
+        Cache.Entry e = key == null ? null : cache.find(key);
+        if (e == null) return null;
+        OverlayLayer.Result r = result(e);
+        if (r == null || blobSize >= 0 && blobSize != r.blobSize()) { // not what the source says: read it
+            e.close();
+            return null;
         }
-        if (!Exec.verbose) return;
+        return e;
+    }
+
+    /** Under --verbose, hit or miss for each image (chains: its layer ids, hits: the layers found). */
+    static void say(Run run, List<Image> images, List<List<String>> chains, Map<String, Cache.Entry> hits) {
+        if (!run.verbose()) return;
         for (int i = 0; i < images.size(); i++) {
-            List<String> chain = plan.chains.get(i);
-            long hit = chain.stream().filter(plan.hits::containsKey).count();
+            List<String> chain = chains.get(i);
+            long hit = chain.stream().filter(hits::containsKey).count();
             System.err.println("cache " + (hit == chain.size() ? "hit" : "miss") + " [" + images.get(i).where() + "]: "
                     + hit + " of " + chain.size() + " layers cached");
         }
     }
 
-    /** The entries of a diff tree (its folder already written): copied from the cache, or from the blob and kept. */
-    static OverlayLayer.Result diffTree(Storage.Plan plan, Storage.Stored l, TarWriter.Entry diff, long t, TarWriter out, Tee tee)
-            throws IOException {
+    /**
+     * The entries of a diff tree (its folder already written): copied from the cache entry hit, or
+     * from the blob and kept under key (null: not kept); vm (or null) sees every entry.
+     */
+    static OverlayLayer.Result diffTree(Cache cache, Cache.Entry hit, String key, Layer blob, lib.vm.VmBoot.Layer vm,
+                                        TarWriter.Entry diff, long t, TarWriter out, Tee tee) throws IOException {
         out.flush();
-        Cache.Entry hit = plan.hits.get(l.id());
-        lib.vm.VmBoot.Layer vm = plan.vm == null ? null : plan.vm.layer(l.id(), l.parent(), plan.children(l.id()));
         if (hit != null) {
             hit.copyBody(tee);
             if (vm != null) replay(hit, diff.path(), vm);
             return result(hit);
         }
-        String key = key(l, vm != null);
-        try (Cache.Writer w = key == null ? null : plan.cache.writer(key)) {
+        try (Cache.Writer w = key == null ? null : cache.writer(key)) {
             tee.copy = w;
-            OverlayLayer.Result r = OverlayLayer.write(l.blob(), diff, t, out, vm);
+            OverlayLayer.Result r = OverlayLayer.write(blob, diff, t, out, vm);
             out.flush();
             tee.copy = null;
             if (w != null) w.commit(r.tarSplit(), meta(r));

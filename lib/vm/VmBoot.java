@@ -17,12 +17,12 @@ public final class VmBoot {
     public static final String SCRIPT = "etc/init.d/20images-owners.rc";
     public static final String DATA = "var/lib/containers/images-boot/";
     public static final String PINNED = "etc/crio/crio.conf.d/50-images.conf";
-    static final String ROOT = "var/lib/containers/storage/";
     static final long DONE_ID = 65534; // the owner of DATA/done once owners are right (tar with owners, or after the script)
 
     /** A file (body) or folder (body null) of the output. */
     public record File(String path, int mode, long uid, long gid, byte[] body) {}
 
+    private final String root; // the store's root in the tar (lib/store/StoreLayout.ROOT): the boot script's paths are under it
     private final boolean pin;
     private final Map<String, long[]> owned = new LinkedHashMap<>(); // "./overlay/ID/diff/.." -> uid, gid, mode, type
     private final Map<String, SortedMap<String, SortedSet<String>>> xattrs = new HashMap<>(); // layer -> path -> keys
@@ -31,24 +31,29 @@ public final class VmBoot {
     private final Set<String> names = new LinkedHashSet<>();
     private int whiteouts;
 
-    /** pin: write the CRI-O drop-in too. */
-    public VmBoot(boolean pin) {
+    /** root: where the store is in the tar (lib/store/StoreLayout.ROOT); pin: write the CRI-O drop-in too. */
+    public VmBoot(String root, boolean pin) {
+        this.root = root;
         this.pin = pin;
     }
 
-    /** A layer about to be written, parent null for a base; `children`: how many stored layers have it as parent. */
-    public Layer layer(String id, String parent, int children) {
+    /**
+     * A layer about to be written, its files under diff (its diff/ folder in the tar, with a
+     * trailing slash), parent null for a base; `children`: how many stored layers have it as parent.
+     */
+    public Layer layer(String id, String diff, String parent, int children) {
         this.children.put(id, children);
-        return new Layer(id, parent);
+        return new Layer(id, diff, parent);
     }
 
     /** What one layer adds; OverlayLayer calls it for every entry it writes. */
     public final class Layer {
-        private final String id, parent;
+        private final String id, diff, parent;
         private final MergedTree lower;
 
-        private Layer(String id, String parent) {
+        private Layer(String id, String diff, String parent) {
             this.id = id;
+            this.diff = diff;
             this.parent = parent;
             MergedTree l = parent == null ? null : merged.get(parent); // the parent is written first
             this.lower = l == null ? MergedTree.empty() : l;
@@ -65,11 +70,10 @@ public final class VmBoot {
 
         /** An entry written at path (the full tar path); later entries of the same path win (GNU tar's fixes). */
         public void entry(String path, byte type, int mode, long uid, long gid, Set<String> xattrKeys) {
-            if (!path.startsWith(ROOT)) return;
-            String p = "./" + path.substring(ROOT.length()).replaceAll("/$", "");
+            if (!path.startsWith(root)) return;
+            String p = "./" + path.substring(root.length()).replaceAll("/$", "");
             if (uid != 0 || gid != 0) owned.put(p, new long[] {uid, gid, mode, type});
             else owned.remove(p);
-            String diff = ROOT + "overlay/" + id + "/diff/";
             SortedSet<String> keys = new TreeSet<>(xattrKeys);
             keys.remove("trusted.overlay.opaque"); // replaced by whiteouts on the VM
             if (!keys.isEmpty() && path.startsWith(diff) && path.length() > diff.length())

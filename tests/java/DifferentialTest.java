@@ -75,14 +75,14 @@ class DifferentialTest {
             String ours = ours(archive, dir.resolve("native.tar"));
             Bed.Result theirs = NativeStorageTest.skopeoCopy("docker-archive:" + archive,
                     "containers-storage:[overlay@" + dir.resolve("root") + "+" + dir.resolve("run") + "]" + name);
-            lib.exec.Temp.unmount(dir);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, dir);
             if (ours != null && theirs.code() != 0) return "refused by both: " + ours + " / skopeo: " + theirs.stderr().trim();
             if (ours != null) return "ours refused, skopeo did not: " + ours;
             if (theirs.code() != 0) return "skopeo refused, ours did not: " + theirs.stderr().trim();
             Path mine = NativeStorageTest.unpack(dir.resolve("native.tar")).resolve("var/lib/containers/storage");
             return differences(mine, dir.resolve("root"), start);
         } finally {
-            lib.exec.Temp.unmount(dir);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, dir);
             Bed.run(Map.of(), null, "rm", "-rf", "--one-file-system", dir.toString());
         }
     }
@@ -90,7 +90,7 @@ class DifferentialTest {
     /** Storage.write in this JVM; the ERROR message when it refuses. */
     static String ours(Path archive, Path out) {
         try (OutputStream os = Files.newOutputStream(out)) {
-            Storage.write(List.of("docker-archive:" + archive), os);
+            Storage.write(lib.exec.Run.QUIET, List.of("docker-archive:" + archive), os);
             return null;
         } catch (Fail f) {
             return f.getMessage();

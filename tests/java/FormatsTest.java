@@ -270,7 +270,7 @@ class FormatsTest {
             Bed.Result r = Bed.run(Map.of(), null, argv.toArray(String[]::new));
             assertThat(r.code()).as("skopeo copy " + s + ": " + r).isZero();
         }
-        lib.exec.Temp.unmount(t);
+        lib.exec.Temp.unmount(lib.exec.Run.QUIET, t);
         return t.resolve("root");
     }
 
@@ -296,7 +296,7 @@ class FormatsTest {
             assertThat(r.code()).as(r.toString()).isZero();
             return r.out();
         } finally {
-            lib.exec.Temp.unmount(tree);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, tree);
         }
     }
 

@@ -65,7 +65,7 @@ class NativeStorageTest {
             Bed.Result r = skopeoCopy(s, "containers-storage:[overlay@" + t.resolve("root") + "+" + t.resolve("run") + "]" + name);
             assertThat(r.code()).as("skopeo copy " + s + ": " + r).isZero();
         }
-        lib.exec.Temp.unmount(t); // skopeo leaves ROOT/overlay mounted on itself
+        lib.exec.Temp.unmount(lib.exec.Run.QUIET, t); // skopeo leaves ROOT/overlay mounted on itself
         return t;
     }
 
@@ -289,8 +289,8 @@ class NativeStorageTest {
             Bed.Result other = podman(t, runroot, conf, "run", "--rm", "--network", "none", OTHER);
             assertThat(other.out()).as(other.toString()).isEqualTo("other-says-hello\n");
         } finally {
-            lib.exec.Temp.unmount(t);
-            lib.exec.Temp.unmount(runroot);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, t);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, runroot);
             Bed.run(Map.of(), null, "rm", "-rf", "--one-file-system", runroot.toString());
         }
     }
@@ -317,7 +317,7 @@ class NativeStorageTest {
                 assertThat(layerDigests(out)).isEqualTo(diffIds(ref));
             }
         } finally {
-            lib.exec.Temp.unmount(t);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, t);
         }
     }
 

@@ -21,7 +21,7 @@ public final class NativeWrite {
         }
         Path target = Path.of(args[0]);
         try {
-            Output.write(target, null, out -> Storage.write(Arrays.asList(args).subList(1, args.length), out));
+            Output.write(lib.exec.Run.QUIET, target, null, out -> Storage.write(lib.exec.Run.QUIET, Arrays.asList(args).subList(1, args.length), out));
         } catch (Fail f) {
             System.err.println("ERROR: " + f.getMessage());
             if (!f.detail.isBlank()) System.err.println(f.detail);

@@ -88,7 +88,7 @@ class RegistryPullTest {
         for (String ref : refs)
             skopeo("copy", "-q", "--src-tls-verify=false", "docker://" + ref,
                     "containers-storage:[overlay@" + t.resolve("root") + "+" + t.resolve("run") + "]" + ref);
-        lib.exec.Temp.unmount(t);
+        lib.exec.Temp.unmount(lib.exec.Run.QUIET, t);
         return t.resolve("root");
     }
 

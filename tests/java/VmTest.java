@@ -48,7 +48,7 @@ class VmTest {
                     "containers-storage:[overlay@" + skopeoRoot + "+" + skopeoRun + "]" + s[1]);
             assertThat(c.code()).as(c.toString()).isZero();
         }
-        lib.exec.Temp.unmount(skopeo);
+        lib.exec.Temp.unmount(lib.exec.Run.QUIET, skopeo);
         vm = bootVm(tar);
     }
 
@@ -64,7 +64,7 @@ class VmTest {
 
     @AfterAll
     void cleanUp() {
-        for (Path p : new Path[] {vm, dir, skopeoRoot}) if (p != null) lib.exec.Temp.unmount(p);
+        for (Path p : new Path[] {vm, dir, skopeoRoot}) if (p != null) lib.exec.Temp.unmount(lib.exec.Run.QUIET, p);
     }
 
     // ---- the image: a lower layer and an upper one, written by GNU tar from real folders
@@ -205,7 +205,7 @@ class VmTest {
             assertThat(python("import os,sys; sys.stdout.write(os.getxattr(" + py(Path.of(ping)) + ", 'security.capability').hex())"))
                     .isEqualTo(CAP_HEX);
         } finally {
-            lib.exec.Temp.unmount(g);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, g);
         }
     }
 
@@ -260,7 +260,7 @@ class VmTest {
             assertThat(Files.readString(c.resolve("etc/passwd"))).isEqualTo(PASSWD);
             assertThat(c.resolve("tmp/pwned")).doesNotExist();
         } finally {
-            lib.exec.Temp.unmount(c);
+            lib.exec.Temp.unmount(lib.exec.Run.QUIET, c);
         }
     }
 

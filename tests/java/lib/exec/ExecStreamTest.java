@@ -14,7 +14,7 @@ class ExecStreamTest {
         long[] n = {0};
         byte[] last = new byte[64];
         int[] lastLen = {0};
-        Exec.of("seq", "1", "3000000").stream(in -> { // about 21 MB, written in well under a second
+        Exec.of(Run.QUIET, "seq", "1", "3000000").stream(in -> { // about 21 MB, written in well under a second
             byte[] b = new byte[1 << 16];
             try {
                 Thread.sleep(1500); // the reader starts late: seq waits on the full pipe, nothing is lost
@@ -37,7 +37,7 @@ class ExecStreamTest {
     @Test
     void aReaderThatGivesUpStopsTheProgram() {
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> Exec.of("yes").stream(in -> {
+        assertThatThrownBy(() -> Exec.of(Run.QUIET, "yes").stream(in -> {
             in.readNBytes(1000);
             throw Fail.die("enough");
         })).hasMessage("enough");
@@ -46,7 +46,7 @@ class ExecStreamTest {
 
     @Test
     void aFailingProgramIsTheError() {
-        assertThatThrownBy(() -> Exec.of("sh", "-c", "echo out; echo why >&2; exit 3").stream(InputStream::readAllBytes))
+        assertThatThrownBy(() -> Exec.of(Run.QUIET, "sh", "-c", "echo out; echo why >&2; exit 3").stream(InputStream::readAllBytes))
                 .isInstanceOf(Fail.class).hasMessage("sh failed [echo out; echo why >&2; exit 3]")
                 .satisfies(f -> assertThat(((Fail) f).detail).isEqualTo("why\n"));
     }

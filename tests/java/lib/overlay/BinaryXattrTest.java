@@ -66,7 +66,7 @@ class BinaryXattrTest {
         OverlayImage.Built img = new OverlayImage.Built("test/cap:1", layer, diffId, Files.size(layer), config);
         for (String transport : List.of("docker-archive", "oci-archive")) {
             Path out = dir.resolve(transport + ".tar");
-            ImageArchive.write(img, transport + ":" + out);
+            ImageArchive.write(lib.exec.Run.QUIET, img, transport + ":" + out);
             String member = transport.equals("docker-archive") ? diffId.hex() + "/layer.tar" : diffId.blobPath();
             try (InputStream in = Files.newInputStream(out)) {
                 TarReader r = new TarReader(in);

@@ -32,7 +32,7 @@ class RegistryUnitTest {
         assertThatThrownBy(() -> Credentials.decode("!!!", Path.of("a.json"))).isInstanceOf(Fail.class).hasMessage("Invalid auth in [a.json]: not base64");
         String noColon = Base64.getEncoder().encodeToString("user".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> Credentials.decode(noColon, Path.of("a.json"))).hasMessage("Invalid auth in [a.json]: not USER:PASSWORD");
-        assertThatThrownBy(() -> Credentials.helper("x;rm -rf /", "h")).hasMessage("Invalid credential helper [x;rm -rf /]");
+        assertThatThrownBy(() -> Credentials.helper(lib.exec.Run.QUIET, "x;rm -rf /", "h")).hasMessage("Invalid credential helper [x;rm -rf /]");
     }
 
     @Test
@@ -57,7 +57,7 @@ class RegistryUnitTest {
 
     @Test
     void schemaOneAndForeignLayersAreRefusedNamingTheImage() throws Exception {
-        Client c = Client.of("registry.invalid", true);
+        Client c = Client.of(lib.exec.Run.QUIET, "registry.invalid", true);
         assertThatThrownBy(() -> Pull.blobs(c, "x", json("{\"schemaVersion\":1,\"fsLayers\":[]}"), manifest("application/json"), "docker://r/x:1"))
                 .hasMessage("Unsupported manifest [docker://r/x:1]: schema 1 (re-push the image with a current docker or skopeo)");
         assertThatThrownBy(() -> Pull.blobs(c, "x", json("{}"), manifest("application/vnd.docker.distribution.manifest.v1+prettyjws"), "docker://r/x:1"))
@@ -67,7 +67,7 @@ class RegistryUnitTest {
         assertThatThrownBy(() -> Pull.blobs(c, "x", json(foreign), manifest(Pull.DOCKER_MANIFEST), "docker://r/x:1"))
                 .hasMessage("Unsupported layer [docker://r/x:1: " + D + "]: a foreign layer (application/vnd.docker.image.rootfs.foreign.diff.tar.gzip)");
         String ok = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" + D + "\",\"size\":2},\"layers\":[{\"digest\":\"" + D + "\",\"size\":9}]}";
-        assertThat(Pull.blobs(c, "x", json(ok), manifest(Pull.OCI_MANIFEST), "w")).extracting(Pull.Blob::size).containsExactly(2L, 9L);
+        assertThat(Pull.blobs(c, "x", json(ok), manifest(Pull.OCI_MANIFEST), "w")).extracting(Download.Blob::size).containsExactly(2L, 9L);
         String md5 = "{\"schemaVersion\":2,\"config\":{\"digest\":\"md5:0123456789abcdef0123456789abcdef\",\"size\":2},\"layers\":[]}";
         assertThatThrownBy(() -> Pull.blobs(c, "x", json(md5), manifest(Pull.OCI_MANIFEST), "w")).hasMessageStartingWith("Unsupported digest [md5:");
         String noSize = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" + D + "\"},\"layers\":[]}";

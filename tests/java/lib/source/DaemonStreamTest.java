@@ -148,7 +148,7 @@ class DaemonStreamTest {
     }
 
     private static DaemonStream stream(java.nio.file.Path tmp) {
-        DaemonStream s = new DaemonStream(java.util.List.of("a:1"), tmp);
+        DaemonStream s = new DaemonStream(lib.exec.Run.QUIET, java.util.List.of("a:1"), tmp);
         s.plan("a:1", Digest.of(config()).toString(), java.time.OffsetDateTime.parse("2026-01-02T03:04:05Z"),
                 java.util.List.of(Digest.of(L0), Digest.of(L1)));
         return s;

@@ -191,7 +191,7 @@ class GoTarCasesTest {
             w.finish();
         }
         try (OutputStream o = Files.newOutputStream(out)) {
-            Storage.write(List.of("docker-archive:" + archive), o);
+            Storage.write(lib.exec.Run.QUIET, List.of("docker-archive:" + archive), o);
         }
         return Verify.run(out.toString());
     }

@@ -32,7 +32,7 @@ class GoldenStoreTest {
         Path archive = tmp.resolve("golden.tar");
         GoldenInput.write(archive);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Storage.write(List.of("docker-archive:" + archive + ":" + GoldenInput.REF), out);
+        Storage.write(lib.exec.Run.QUIET, List.of("docker-archive:" + archive + ":" + GoldenInput.REF), out);
         try (TarArchiveInputStream t = new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
             for (TarArchiveEntry e; (e = t.getNextEntry()) != null; ) files.put(e.getName(), t.readAllBytes());
         }

@@ -26,7 +26,7 @@ class JsonErrorTest {
             w.finish();
         }
         String item = "docker-archive:" + archive;
-        assertThatThrownBy(() -> Storage.write(List.of(item), java.io.OutputStream.nullOutputStream()))
+        assertThatThrownBy(() -> Storage.write(lib.exec.Run.QUIET, List.of(item), java.io.OutputStream.nullOutputStream()))
                 .isInstanceOf(Fail.class)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("Source:").contains(archive.toString())
                         .contains("manifest.json").contains("at line 2, column 16"));
@@ -47,7 +47,7 @@ class JsonErrorTest {
         w.put(TarWriter.Entry.file("manifest.json", 0644, 0, 0), "[]".getBytes(StandardCharsets.UTF_8));
         w.finish();
         Files.write(archive, java.util.Arrays.copyOf(buf.toByteArray(), 50_000));
-        assertThatThrownBy(() -> Storage.write(List.of("docker-archive:" + archive), java.io.OutputStream.nullOutputStream()))
+        assertThatThrownBy(() -> Storage.write(lib.exec.Run.QUIET, List.of("docker-archive:" + archive), java.io.OutputStream.nullOutputStream()))
                 .isInstanceOf(Fail.class).hasMessage("Can't read [docker-archive:" + archive + "]: it ends after 50000 bytes, inside entry [layer.tar] (cut short)");
     }
 }

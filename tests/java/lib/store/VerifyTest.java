@@ -34,7 +34,7 @@ class VerifyTest {
         Path a = archive("test/a:1", List.of(b, u)), o = archive("test/b:1", List.of(b, other));
         good = dir.resolve("good.tar");
         try (OutputStream out = Files.newOutputStream(good)) {
-            Storage.write(List.of("docker-archive:" + a, "docker-archive:" + o), out);
+            Storage.write(lib.exec.Run.QUIET, List.of("docker-archive:" + a, "docker-archive:" + o), out);
         }
         base = Digest.of(b).hex();
         top = Digest.of(base + "+" + Digest.of(u).hex()).hex();

@@ -44,9 +44,9 @@ class VmBootTest {
 
     @Test
     void ownersThenModesAsNulSeparatedListsOfStoragePaths() {
-        VmBoot vm = new VmBoot(true);
-        VmBoot.Layer l = vm.layer("L", null, 0);
-        String diff = VmBoot.ROOT + "overlay/L/diff/";
+        String root = "var/lib/containers/storage/", diff = root + "overlay/L/diff/";
+        VmBoot vm = new VmBoot(root, true);
+        VmBoot.Layer l = vm.layer("L", diff, null, 0);
         l.entry(diff + "a\nb", (byte) '0', 04755, 1000, 1000, Set.of());
         l.entry(diff + "-rf", (byte) '0', 0644, 1000, 1000, Set.of("security.capability", "trusted.overlay.opaque"));
         l.entry(diff + "link", (byte) '2', 04777, 1000, 1000, Set.of());
@@ -63,7 +63,7 @@ class VmBootTest {
                 VmBoot.DATA + "chmod-4755", VmBoot.DATA + "done", VmBoot.SCRIPT, VmBoot.PINNED);
         assertThat(vm.warnings("x/y:1", List.of("L"))).containsExactly("WARNING: Image [x/y:1] file [-rf]: security.capability is not set"
                 + " on an xcluster VM (busybox tar sets no xattrs); kept for GNU tar --xattrs");
-        assertThat(new VmBoot(false).files()).isEmpty(); // nothing to chown, nothing pinned
+        assertThat(new VmBoot(root, false).files()).isEmpty(); // nothing to chown, nothing pinned
     }
 
     @Test
