@@ -10,6 +10,7 @@ public final class GoPath {
     /** Lexically cleaned: no "//", no ".", ".." resolved where it can be; "" becomes ".". */
     public static String clean(String p) {
         if (p.isEmpty()) return ".";
+        if (isClean(p)) return p; // most names of a layer: no copy
         boolean rooted = p.startsWith("/");
         Deque<String> parts = new ArrayDeque<>();
         for (String s : p.split("/")) {
@@ -24,6 +25,30 @@ public final class GoPath {
         String joined = String.join("/", parts);
         if (rooted) return "/" + joined;
         return joined.isEmpty() ? "." : joined;
+    }
+
+    /** Already what clean() gives: no empty, "." or ".." element, no trailing slash (or just "/"). */
+    static boolean isClean(String p) {
+        int n = p.length(), seg = p.charAt(0) == '/' ? 1 : 0;
+        if (seg == n) return n == 1;
+        for (int i = seg; i <= n; i++) {
+            if (i < n && p.charAt(i) != '/') continue;
+            int len = i - seg;
+            if (len == 0 || p.charAt(seg) == '.' && (len == 1 || len == 2 && p.charAt(seg + 1) == '.')) return false;
+            seg = i + 1;
+        }
+        return true;
+    }
+
+    /** Has p an element ".." (a name that climbs out of where it is unpacked)? */
+    public static boolean hasDotDot(String p) {
+        int seg = 0, n = p.length();
+        for (int i = 0; i <= n; i++) {
+            if (i < n && p.charAt(i) != '/') continue;
+            if (i - seg == 2 && p.charAt(seg) == '.' && p.charAt(seg + 1) == '.') return true;
+            seg = i + 1;
+        }
+        return false;
     }
 
     /** The last element, trailing slashes dropped; "." for an empty path. */

@@ -135,7 +135,7 @@ public final class OverlayLayer {
         }
         refuse(h);
         if (h.name.startsWith("/")) throw new IOException("absolute path [" + h.name + "]");
-        if (Arrays.asList(h.name.split("/")).contains("..")) throw new IOException("path with .. [" + h.name + "]");
+        if (GoPath.hasDotDot(h.name)) throw new IOException("path with .. [" + h.name + "]");
         String path = GoPath.clean(h.name);
         String base = GoPath.base(path), dir = GoPath.dir(path);
         if (pendingDir != null && !(base.equals(".wh..wh..opq") && dir.equals(pathOf(pendingDir)))) flushDir();
@@ -199,7 +199,7 @@ public final class OverlayLayer {
     }
 
     private String hardLinkTarget(String link) throws IOException {
-        if (link.startsWith("/") || Arrays.asList(link.split("/")).contains(".."))
+        if (link.startsWith("/") || GoPath.hasDotDot(link))
             throw new IOException("unsafe hard link target [" + link + "]");
         String target = GoPath.clean(link);
         Character k = kinds.get(target);

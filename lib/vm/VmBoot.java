@@ -71,13 +71,18 @@ public final class VmBoot {
         /** An entry written at path (the full tar path); later entries of the same path win (GNU tar's fixes). */
         public void entry(String path, byte type, int mode, long uid, long gid, Set<String> xattrKeys) {
             if (!path.startsWith(root)) return;
-            String p = "./" + path.substring(root.length()).replaceAll("/$", "");
+            String p = "./" + noSlash(path.substring(root.length()));
             if (uid != 0 || gid != 0) owned.put(p, new long[] {uid, gid, mode, type});
             else owned.remove(p);
+            if (xattrKeys.isEmpty()) return;
             SortedSet<String> keys = new TreeSet<>(xattrKeys);
             keys.remove("trusted.overlay.opaque"); // replaced by whiteouts on the VM
             if (!keys.isEmpty() && path.startsWith(diff) && path.length() > diff.length())
-                xattrs.computeIfAbsent(id, k -> new TreeMap<>()).put(path.substring(diff.length()).replaceAll("/$", ""), keys);
+                xattrs.computeIfAbsent(id, k -> new TreeMap<>()).put(noSlash(path.substring(diff.length())), keys);
+        }
+
+        private static String noSlash(String p) {
+            return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
         }
 
         /**

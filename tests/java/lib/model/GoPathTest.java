@@ -89,4 +89,34 @@ class GoPathTest {
     void dirOfACleanedRelativePath(String path, String want) {
         assertThat(GoPath.dir(path)).isEqualTo(want);
     }
+
+    /** The fast paths (a name already clean; a ".." element) against the plain algorithm, on random names. */
+    @org.junit.jupiter.api.Test
+    void fastPathsAgreeWithThePlainAlgorithm() {
+        java.util.Random r = new java.util.Random(7);
+        String[] parts = {"a", "bc", ".", "..", "", "...", ".a", "a.", "..b"};
+        for (int n = 0; n < 20000; n++) {
+            StringBuilder b = new StringBuilder(r.nextInt(4) == 0 ? "/" : "");
+            int k = 1 + r.nextInt(5);
+            for (int i = 0; i < k; i++) b.append(i > 0 ? "/" : "").append(parts[r.nextInt(parts.length)]);
+            if (r.nextInt(5) == 0) b.append('/');
+            String p = b.toString();
+            assertThat(GoPath.clean(p)).as(p).isEqualTo(plainClean(p));
+            assertThat(GoPath.hasDotDot(p)).as(p).isEqualTo(java.util.Arrays.asList(p.split("/")).contains(".."));
+        }
+    }
+
+    private static String plainClean(String p) {
+        if (p.isEmpty()) return ".";
+        boolean rooted = p.startsWith("/");
+        java.util.Deque<String> out = new java.util.ArrayDeque<>();
+        for (String s : p.split("/")) {
+            if (s.isEmpty() || s.equals(".")) continue;
+            if (!s.equals("..")) out.addLast(s);
+            else if (!out.isEmpty() && !out.peekLast().equals("..")) out.removeLast();
+            else if (!rooted) out.addLast("..");
+        }
+        String j = String.join("/", out);
+        return rooted ? "/" + j : j.isEmpty() ? "." : j;
+    }
 }
