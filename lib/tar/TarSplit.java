@@ -5,8 +5,6 @@ import lib.model.GoPath;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -98,14 +96,14 @@ public final class TarSplit {
     /** CRC-64 with the ISO polynomial, as Go's hash/crc64 computes it (slicing by 8, one flat table). */
     public static final class Crc64 {
         private static final long[] T = tables();
-        private static final VarHandle LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
         private long crc = ~0L;
 
         public void update(byte[] b, int off, int len) {
             final long[] t = T;
             long c = crc;
             for (; len >= 8; off += 8, len -= 8) {
-                c ^= (long) LE.get(b, off);
+                c ^= (b[off] & 0xffL) | (b[off + 1] & 0xffL) << 8 | (b[off + 2] & 0xffL) << 16 | (b[off + 3] & 0xffL) << 24
+                        | (b[off + 4] & 0xffL) << 32 | (b[off + 5] & 0xffL) << 40 | (b[off + 6] & 0xffL) << 48 | (b[off + 7] & 0xffL) << 56;
                 c = t[1792 + (int) (c & 0xff)] ^ t[1536 + (int) (c >>> 8 & 0xff)] ^ t[1280 + (int) (c >>> 16 & 0xff)]
                         ^ t[1024 + (int) (c >>> 24 & 0xff)] ^ t[768 + (int) (c >>> 32 & 0xff)] ^ t[512 + (int) (c >>> 40 & 0xff)]
                         ^ t[256 + (int) (c >>> 48 & 0xff)] ^ t[(int) (c >>> 56)];
