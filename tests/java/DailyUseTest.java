@@ -106,6 +106,16 @@ class DailyUseTest {
     }
 
     @Test
+    void aMissingArchiveOrLayoutSaysSo() {
+        Path out = Bed.tempDir("missing").resolve("images.tar");
+        for (String item : List.of("docker-archive:/no/such.tar", "oci-archive:/no/such.tar", "oci:/no/such")) {
+            Bed.Result r = make("--tar=" + out, item);
+            assertThat(r.code()).as(r.toString()).isEqualTo(1);
+            assertThat(r.stderr()).isEqualTo("ERROR: No such " + (item.startsWith("oci:") ? "folder" : "file") + " [" + item + "]\n");
+        }
+    }
+
+    @Test
     void lsOfAMissingFileSaysSo() {
         Bed.Result r = Bed.images("ls", "/no/such/images.tar");
         assertThat(r.stderr()).isEqualTo("ERROR: No such file [/no/such/images.tar]\n");
