@@ -158,6 +158,7 @@ final class OciLayout implements Source {
         }
 
         private Path path(String file, String what) {
+            if (!Files.exists(dir)) throw Fail.die("No such folder [" + where + "]");
             if (!Files.isDirectory(dir)) throw Fail.die("Not a directory [" + where + "]");
             Path p = dir.resolve(file);
             if (!Files.isReadable(p)) throw Fail.die("Missing " + what + " [" + p + "] in [" + where + "]");

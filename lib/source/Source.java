@@ -30,6 +30,7 @@ public interface Source {
 
     /** A file a source reads, which must be there. */
     static Path readable(Path p, String where) {
+        if (!Files.exists(p)) throw Fail.die("No such file [" + where + "]");
         if (!Files.isRegularFile(p) || !Files.isReadable(p)) throw Fail.die("Not readable [" + where + "]");
         return p;
     }

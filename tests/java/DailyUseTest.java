@@ -106,6 +106,16 @@ class DailyUseTest {
     }
 
     @Test
+    void aMissingArchiveOrLayoutSaysSo() {
+        Path out = Bed.tempDir("missing").resolve("images.tar");
+        for (String item : List.of("docker-archive:/no/such.tar", "oci-archive:/no/such.tar", "oci:/no/such")) {
+            Bed.Result r = make("--tar=" + out, item);
+            assertThat(r.code()).as(r.toString()).isEqualTo(1);
+            assertThat(r.stderr()).isEqualTo("ERROR: No such " + (item.startsWith("oci:") ? "folder" : "file") + " [" + item + "]\n");
+        }
+    }
+
+    @Test
     void lsOfAMissingFileSaysSo() {
         Bed.Result r = Bed.images("ls", "/no/such/images.tar");
         assertThat(r.stderr()).isEqualTo("ERROR: No such file [/no/such/images.tar]\n");
@@ -199,5 +209,56 @@ class DailyUseTest {
         assertThat(help.indexOf("Inspect a tar:")).isLessThan(help.indexOf("Local registry:"));
         // each description ends a sentence (the first line of a longer one is not cut at a colon)
         assertThat(help).doesNotContainPattern(":\\n\\n");
+    }
+
+    /** `./jbang images ARGS` as a user types it, under a pseudo-terminal (`script`) or with pipes; env null removes a variable. */
+    static Bed.Result launched(boolean terminal, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Bed.REPO.resolve("jbang").toString(), "images"));
+        cmd.addAll(Arrays.asList(args));
+        List<String> argv = cmd;
+        if (terminal) {
+            String line = String.join(" ", cmd.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+            argv = List.of("script", "-qec", line, "/dev/null");
+        }
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(new File("/dev/null"));
+        pb.environment().put("TERM", "xterm");
+        env.forEach((k, v) -> {
+            if (v == null) pb.environment().remove(k);
+            else pb.environment().put(k, v);
+        });
+        Path err = Files.createTempFile(Bed.WORK, "stderr", ".txt");
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        return new Bed.Result(p.waitFor(), out, Files.readString(err));
+    }
+
+    static boolean escape(Bed.Result r) {
+        return r.out().indexOf('\u001b') >= 0 || r.stderr().indexOf('\u001b') >= 0;
+    }
+
+    @Test
+    void colourOnlyOnATerminalAndNeverWithNoColor() throws Exception {
+        Bed.requireTools("script"); // util-linux (bsdutils on Debian)
+        Map<String, String> colour = new HashMap<>(), none = new HashMap<>();
+        colour.put("NO_COLOR", null);
+        none.put("NO_COLOR", "1");
+        List<String[]> runs = List.of(new String[] {"--help"}, new String[] {"make", "--help"}, new String[] {"make", "--no-pause", "no such:item"});
+        for (String[] args : runs) {
+            String what = String.join(" ", args);
+            Bed.Result piped = launched(false, colour, args);
+            assertThat(piped.out() + piped.stderr()).as(what).isNotBlank();
+            assertThat(escape(piped)).as("ESC in a pipe: " + what + "\n" + piped).isFalse();
+            Bed.Result quiet = launched(true, none, args);
+            assertThat(quiet.out()).as(what).isNotBlank();
+            assertThat(escape(quiet)).as("ESC on a terminal with NO_COLOR: " + what + "\n" + quiet).isFalse();
+            if (args[args.length - 1].equals("--help")) { // the test can fail: help has colour on a terminal
+                Bed.Result tty = launched(true, colour, args);
+                assertThat(escape(tty)).as("no colour on a terminal: " + what + "\n" + tty).isTrue();
+            }
+        }
+        Bed.Result error = launched(false, colour, "make", "--no-pause", "no such:item");
+        assertThat(error.code()).isEqualTo(1);
+        assertThat(error.stderr()).startsWith("ERROR: ");
     }
 }

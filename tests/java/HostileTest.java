@@ -27,13 +27,14 @@ class HostileTest {
         return Bed.run(all, null, a.toArray(String[]::new));
     }
 
-    static void refused(String source, String error) {
+    static Bed.Result refused(String source, String error) {
         Path tmp = Bed.tempDir("tmp"), out = Bed.tempDir("out").resolve("images.tar"); // make wants the folder there (issue 23)
         Bed.Result r = images(tmp, Map.of(), "make", "--no-pause", "--tar=" + out, source);
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.stderr()).as(r.toString()).startsWith("ERROR: ").contains(error).hasLineCount(1);
         assertThat(out.getParent().toFile().list()).as("nothing half-written").isEmpty();
         assertThat(tmp.toFile().list()).as("no temporary folder left").isEmpty();
+        return r;
     }
 
     static byte[] layer(Raw r) {
@@ -66,6 +67,32 @@ class HostileTest {
             Bed.run(Map.of(), null, "tar", "-C", oci.toString(), "-cf", ociTar.toString(), ".");
             refused("oci-archive:" + ociTar + ":test/hostile:1", c.getKey());
         }
+    }
+
+    /**
+     * A gzip bomb as a docker-archive layer (issue 23): the archive names only the diff ID of the
+     * decompressed tar, so nothing can be checked before decompressing. A tar end followed by 1 GiB
+     * of zeros (gzip members of 64 MiB each) is refused once 64 MiB follow the end of the archive,
+     * in one ERROR: line naming the item and the layer, in about a second (skopeo 1.9 reads it all,
+     * to a temporary file, before its digest error; see README's Safety).
+     */
+    @Test
+    void aGzipBombInADockerArchiveLayerIsRefusedAfter64MiB() throws IOException {
+        ByteArrayOutputStream member = new ByteArrayOutputStream();
+        try (var g = new java.util.zip.GZIPOutputStream(member)) {
+            g.write(new byte[64 << 20]);
+        }
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (var g = new java.util.zip.GZIPOutputStream(bomb)) {
+            g.write(new Raw().file("f", "x").end());
+        }
+        for (int i = 0; i < 16; i++) bomb.writeBytes(member.toByteArray());
+        Path archive = Bed.tempDir("bomb").resolve("docker.tar");
+        Files.write(archive, TestImages.archive("test/bomb:1", List.of("/x"), List.of(bomb.toByteArray())));
+        long t0 = System.nanoTime();
+        Bed.Result r = refused("docker-archive:" + archive, "after the end of the archive");
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms").isLessThan(5000);
+        assertThat(r.stderr()).startsWith("ERROR: Can't read layer [docker-archive:" + archive + ": ").contains("/layer.tar]: ");
     }
 
     /** An OCI layout of one image with this layer. */
