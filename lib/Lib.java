@@ -19,7 +19,7 @@ package lib;
 //SOURCES store/Ls.java store/OverlayLayer.java store/Storage.java store/StorageJson.java store/StoreLayout.java store/StoreTar.java store/Verify.java store/StoreCache.java store/SkopeoBoot.java store/BlobCheck.java
 //SOURCES cache/Cache.java
 //SOURCES output/ImageArchive.java output/Output.java
-//SOURCES registry/Client.java registry/Auth.java registry/Credentials.java registry/CacheLayout.java
+//SOURCES registry/Client.java registry/ConnectFailure.java registry/Auth.java registry/Credentials.java registry/CacheLayout.java
 //SOURCES registry/Pull.java registry/Download.java registry/Push.java registry/Catalog.java registry/Lreg.java
 
 /**

@@ -106,7 +106,7 @@ final class Auth {
             tokens.put(scope, t);
             return t;
         } catch (IOException e) {
-            throw Fail.die("Token server not answering [" + uri.getHost() + "]: " + e.getMessage());
+            throw Fail.die("Token server not answering [" + uri.getHost() + "]: " + ConnectFailure.reason(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Fail.die("Interrupted");

@@ -132,16 +132,6 @@ public final class Client {
         throw Fail.die("Too many redirects [" + uri + "]");
     }
 
-    /** Why a connection failed, in words: Java's HttpClient often throws a ConnectException without a message. */
-    static String reason(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException)
-                return "unknown host (is the name right?)";
-            if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage();
-        }
-        return e instanceof ConnectException ? "can't connect (is it running, on that port?)" : "connection failed";
-    }
-
     private Response exchange(HttpRequest req, String method) {
         say(method + " " + req.uri());
         for (int attempt = 1; ; attempt++) {
@@ -151,7 +141,7 @@ public final class Client {
             } catch (IOException e) {
                 // a refused connection is tried twice (a registry restarting), a reset or a timeout ATTEMPTS times
                 if (attempt == ATTEMPTS || e instanceof SSLException || e instanceof ConnectException && attempt == 2)
-                    throw Fail.die("Registry not answering [" + host + "]: " + reason(e));
+                    throw Fail.die("Registry not answering [" + host + "]: " + ConnectFailure.reason(e));
                 say("retry " + method + " " + req.uri() + ": " + e);
                 sleep(retryAfter(null, attempt));
             } catch (InterruptedException e) {

@@ -40,12 +40,12 @@ class RegistryUnitTest {
         // as Java's HttpClient throws them: a ConnectException without a message, the reason in its cause
         var unresolved = new java.net.ConnectException();
         unresolved.initCause(new java.nio.channels.UnresolvedAddressException());
-        assertThat(Client.reason(unresolved)).isEqualTo("unknown host (is the name right?)");
+        assertThat(ConnectFailure.reason(unresolved)).isEqualTo("unknown host (is the name right?)");
         var refused = new java.net.ConnectException();
         refused.initCause(new java.net.ConnectException("Connection refused"));
-        assertThat(Client.reason(refused)).isEqualTo("Connection refused");
-        assertThat(Client.reason(new java.net.ConnectException())).isEqualTo("can't connect (is it running, on that port?)");
-        assertThat(Client.reason(new java.io.IOException("Connection reset"))).isEqualTo("Connection reset");
+        assertThat(ConnectFailure.reason(refused)).isEqualTo("Connection refused");
+        assertThat(ConnectFailure.reason(new java.net.ConnectException())).isEqualTo("can't connect (is it running, on that port?)");
+        assertThat(ConnectFailure.reason(new java.io.IOException("Connection reset"))).isEqualTo("Connection reset");
     }
 
     @Test
