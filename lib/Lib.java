@@ -1,6 +1,7 @@
 package lib;
 
 //DEPS info.picocli:picocli:4.7.7
+//DEPS info.picocli:picocli:4.7.7:sources
 //DEPS org.zeroturnaround:zt-exec:1.12
 //DEPS org.apache.commons:commons-compress:1.28.0
 //DEPS com.github.luben:zstd-jni:1.5.7-28
