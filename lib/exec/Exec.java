@@ -268,7 +268,7 @@ public final class Exec {
     }
 
     private void echo(String prefix) {
-        if (run.verbose()) System.err.println(prefix + (group ? "setsid " : "") + line(argv)); // as run
+        run.say(prefix + (group ? "setsid " : "") + line(argv)); // as run
     }
 
     private void execute(OutputStream stdout) {
