@@ -11,6 +11,12 @@ public final class GoPath {
     public static String clean(String p) {
         if (p.isEmpty()) return ".";
         if (isClean(p)) return p; // most names of a layer: no copy
+        // the other usual form, "./etc/passwd" or "./etc/" (tar run in the folder): trim, no split
+        int from = 0, to = p.length();
+        while (to - from > 2 && p.charAt(from) == '.' && p.charAt(from + 1) == '/') from += 2;
+        if (to - from > 1 && p.charAt(to - 1) == '/') to--;
+        if ((from > 0 || to < p.length()) && p.charAt(from) != '/' && isClean(p.substring(from, to)))
+            return p.substring(from, to);
         boolean rooted = p.startsWith("/");
         Deque<String> parts = new ArrayDeque<>();
         for (String s : p.split("/")) {

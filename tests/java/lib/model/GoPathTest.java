@@ -55,6 +55,12 @@ class GoPathTest {
             # as layer tars name their entries
             ./bin/sh                               | bin/sh
             ./                                     | .
+            ./etc/                                 | etc
+            ././etc/apt/                           | etc/apt
+            .//etc                                 | etc
+            ./..                                   | ..
+            ./../etc/                              | ../etc
+            ./.a/b./                               | .a/b.
             """)
     void cleanIsGoPathClean(String path, String want) {
         assertThat(GoPath.clean(path)).isEqualTo(want);
