@@ -11,10 +11,12 @@ import java.net.http.HttpTimeoutException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.*;
+import java.net.Socket;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import lib.exec.Run;
 import lib.Fail;
 
@@ -140,7 +142,8 @@ public final class Client {
                 return new Response(r.statusCode(), r);
             } catch (IOException e) {
                 // a refused connection is tried twice (a registry restarting), a reset or a timeout ATTEMPTS times
-                if (attempt == ATTEMPTS || e instanceof SSLException || e instanceof ConnectException && attempt == 2)
+                if (e instanceof SSLException) throw Fail.die("TLS failed [" + host + "]: " + ConnectFailure.tls(e));
+                if (attempt == ATTEMPTS || e instanceof ConnectException && attempt == 2)
                     throw Fail.die("Registry not answering [" + host + "]: " + ConnectFailure.reason(e));
                 say("retry " + method + " " + req.uri() + ": " + e);
                 sleep(retryAfter(null, attempt));
@@ -196,13 +199,24 @@ public final class Client {
         }
     }
 
-    /** --tls-verify=false: any certificate, any host name (as skopeo's flag means). */
+    /**
+     * --tls-verify=false: any certificate, any host name (as skopeo's flag means), for this client
+     * only. An extended trust manager: the JDK wraps a plain one in its own, which checks the
+     * host name all the same (and then only a JVM-wide property turns that off).
+     */
     private static SSLContext trustAll() {
-        System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
-        TrustManager any = new X509TrustManager() {
+        TrustManager any = new X509ExtendedTrustManager() {
             public void checkClientTrusted(X509Certificate[] c, String a) {}
 
             public void checkServerTrusted(X509Certificate[] c, String a) {}
+
+            public void checkClientTrusted(X509Certificate[] c, String a, Socket s) {}
+
+            public void checkServerTrusted(X509Certificate[] c, String a, Socket s) {}
+
+            public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) {}
+
+            public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) {}
 
             public X509Certificate[] getAcceptedIssuers() {
                 return new X509Certificate[0];

@@ -49,6 +49,19 @@ class RegistryUnitTest {
     }
 
     @Test
+    void aTlsFailureSaysWhatToDo() {
+        // as the JDK throws them: the certificate's trouble in a cause of the handshake's exception
+        var untrusted = new javax.net.ssl.SSLHandshakeException("PKIX path building failed");
+        untrusted.initCause(new java.security.cert.CertificateException("unable to find valid certification path to requested target"));
+        assertThat(ConnectFailure.tls(untrusted))
+                .isEqualTo("certificate not accepted (unable to find valid certification path to requested target); --tls-verify=false skips the check");
+        assertThat(ConnectFailure.tls(new javax.net.ssl.SSLException("Unsupported or unrecognized SSL message")))
+                .isEqualTo("no TLS there (a plain http registry?); --tls-verify=false allows http");
+        assertThat(ConnectFailure.tls(new javax.net.ssl.SSLException("Received fatal alert: handshake_failure")))
+                .isEqualTo("Received fatal alert: handshake_failure");
+    }
+
+    @Test
     void retriesWaitAsTheRegistrySaysElseBackOff() {
         assertThat(Client.retryable(503)).isTrue();
         assertThat(Client.retryable(429)).isTrue();
