@@ -45,6 +45,22 @@ class LregTest {
     }
 
     @Test
+    void lsFollowsTheCatalogsPages() {
+        // the same images served by a registry that gives at most 2 repositories a page (Link: <...>; rel="next")
+        for (int i = 1; i <= 4; i++)
+            RegistryPullTest.skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false", "docker://" + src + "/test/lreg-plain:1",
+                    "docker://" + src + "/test/page-" + i + ":1");
+        String paged = Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "catalog:\n  maxentries: 2\n");
+        Bed.Result all = lreg(Map.of("LOCAL_REGISTRY", src), "lreg_ls");
+        Bed.Result pages = lreg(Map.of("LOCAL_REGISTRY", paged), "lreg_ls", "--verbose");
+        assertThat(all.code()).as(all.toString()).isZero();
+        assertThat(pages.code()).as(pages.toString()).isZero();
+        assertThat(all.out().lines().filter(l -> l.endsWith(":")).count()).isGreaterThan(4);
+        assertThat(pages.out()).isEqualTo(all.out());
+        assertThat(pages.stderr().lines().filter(l -> l.contains("/v2/_catalog")).count()).as(pages.stderr()).isGreaterThan(2);
+    }
+
+    @Test
     void cacheLsInspectIsloadedRmOverIpv6() {
         Bed.Result c = lreg("lreg_cache", "--tls-verify=false", src + "/test/lreg-multi:1");
         assertThat(c.code()).as(c.toString()).isZero();
