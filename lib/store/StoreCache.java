@@ -99,7 +99,7 @@ final class StoreCache {
             OverlayLayer.Result r = OverlayLayer.write(blob, diff, t, out, vm);
             out.flush();
             tee.copy = null;
-            if (w != null) w.commit(r.tarSplit(), meta(r));
+            if (w != null) w.commit(r.tarSplit(), meta(r, vm == null ? 0 : vm.whiteouts().size()));
             return r;
         } finally {
             tee.copy = null;
@@ -126,12 +126,21 @@ final class StoreCache {
             if (h.type == '5' && h.xattrs.containsKey("trusted.overlay.opaque")) opaque.add(p);
         }
         vm.end(kinds, opaque);
+        vm.made(vmWhiteouts(hit)); // the tree as written has them as whiteouts: it no longer tells which were made
     }
 
-    /** What layers.json needs besides the split: "DIFF SIZE BLOB SIZE COMPRESSION\nUIDS\nGIDS\n". */
-    static byte[] meta(OverlayLayer.Result r) {
+    /**
+     * What layers.json needs besides the split, and the number of whiteouts made for the VM's
+     * opaque folders: "DIFF SIZE BLOB SIZE COMPRESSION\nUIDS\nGIDS\nVM_WHITEOUTS\n".
+     */
+    static byte[] meta(OverlayLayer.Result r, int vmWhiteouts) {
         return (r.diffDigest() + " " + r.diffSize() + " " + r.blobDigest() + " " + r.blobSize() + " " + r.compression() + "\n"
-                + ids(r.uids()) + "\n" + ids(r.gids()) + "\n").getBytes(StandardCharsets.UTF_8);
+                + ids(r.uids()) + "\n" + ids(r.gids()) + "\n" + vmWhiteouts + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The whiteouts the entry's tree holds that were made for the VM's opaque folders. */
+    static int vmWhiteouts(Cache.Entry e) {
+        return Integer.parseInt(new String(e.meta, StandardCharsets.UTF_8).split("\n", -1)[3]);
     }
 
     /** The Result an entry holds, or null when its meta does not read (an old or foreign entry). */
@@ -140,7 +149,7 @@ final class StoreCache {
             String[] lines = new String(e.meta, StandardCharsets.UTF_8).split("\n", -1);
             String[] w = lines[0].split(" ");
             Digest diff = Digest.parseOrNull(w[0]), blob = Digest.parseOrNull(w[2]);
-            if (lines.length != 4 || w.length != 5 || diff == null || blob == null) return null;
+            if (lines.length != 5 || !lines[3].matches("[0-9]{1,9}") || w.length != 5 || diff == null || blob == null) return null;
             return new OverlayLayer.Result(diff, Long.parseLong(w[1]), blob, Long.parseLong(w[3]), Integer.parseInt(w[4]),
                     ids(lines[1]), ids(lines[2]), e.split);
         } catch (RuntimeException x) {

@@ -96,6 +96,11 @@ public final class VmBoot {
 
         private List<String> whiteouts = List.of();
 
+        /** On a cache hit, after end(): the cached tree holds n whiteouts made for opaque folders (for the summary). */
+        public void made(int n) {
+            VmBoot.this.whiteouts += n - whiteouts.size();
+        }
+
         public List<String> end(Map<String, Character> kinds, Set<String> opaque) {
             List<String> w = opaque.isEmpty() || parent == null ? List.of() : lower.opaqueWhiteouts(kinds, opaque);
             VmBoot.this.whiteouts += w.size();

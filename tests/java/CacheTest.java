@@ -52,6 +52,12 @@ class CacheTest {
         assertThat(again.stderr()).contains("cache hit [docker-daemon:test/cmulti:1]: 2 of 2 layers cached",
                 "cache hit [docker-daemon:test/cplain:1]", "cache hit [docker-archive:" + archive, "cache hit [overlay example/hello:1")
                 .doesNotContain("docker save").doesNotContain("cache miss");
+        // the VM boot step's summary is the same: the whiteouts made for test/cmulti's opaque folder counted on a hit too
+        assertThat(vmSummary(first)).matches(".* [1-9][0-9]* whiteouts for opaque folders;.*").isEqualTo(vmSummary(again));
+    }
+
+    static String vmSummary(Bed.Result r) {
+        return r.stderr().lines().filter(l -> l.startsWith("VM boot step: ")).findFirst().orElse("(none in: " + r.stderr() + ")");
     }
 
     @Test
