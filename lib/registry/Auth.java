@@ -4,6 +4,7 @@ import lib.exec.Run;
 import java.time.Duration;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -36,11 +37,12 @@ final class Auth {
 
     private final Run run;
 
-    private final Duration connect, headers;
+    private final HttpClient http; // the registry's client: its TLS settings (--tls-verify) apply to the token server too
+    private final Duration headers;
 
-    Auth(Run run, String host, Duration connect, Duration headers) {
+    Auth(Run run, String host, HttpClient http, Duration headers) {
         this.run = run;
-        this.connect = connect;
+        this.http = http;
         this.headers = headers;
         this.host = host;
     }
@@ -94,17 +96,22 @@ final class Auth {
         if (login() != null) b.header("Authorization", login.basic());
         run.say("+ GET " + uri);
         try {
-            HttpResponse<byte[]> r = HttpClient.newBuilder().connectTimeout(connect).build()
-                    .send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) throw Fail.die("Token refused [" + host + "]: HTTP " + r.statusCode() + " from " + uri.getHost());
-            if (r.body().length > 1 << 20) throw Fail.die("Token too large [" + host + "]");
-            JsonValue j = JsonValue.parse(r.body());
+            HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            byte[] body;
+            try (InputStream in = r.body()) {
+                if (r.statusCode() != 200) throw Fail.die("Token refused [" + host + "]: HTTP " + r.statusCode() + " from " + uri.getHost());
+                body = in.readNBytes((1 << 20) + 1); // a token server is a third party: at most 1 MiB of it
+            }
+            if (body.length > 1 << 20) throw Fail.die("Token too large [" + host + "]");
+            JsonValue j = JsonValue.parse(body);
             String v = j.path("token").asText(j.path("access_token").asText(""));
             if (v.isEmpty()) throw Fail.die("No token [" + host + "] from " + uri.getHost());
             long life = Math.max(60, j.path("expires_in").asLong(60)); // the spec's default and minimum
             Token t = new Token(v, System.currentTimeMillis() + (life - 10) * 1000);
             tokens.put(scope, t);
             return t;
+        } catch (javax.net.ssl.SSLException e) {
+            throw Fail.die("TLS failed [" + uri.getHost() + "] (token server of " + host + "): " + ConnectFailure.tls(e));
         } catch (IOException e) {
             throw Fail.die("Token server not answering [" + uri.getHost() + "]: " + ConnectFailure.reason(e));
         } catch (InterruptedException e) {

@@ -46,11 +46,11 @@ public final class Client {
         this.host = host;
         this.tlsVerify = tlsVerify;
         this.run = run;
-        this.auth = new Auth(run, host, CONNECT, HEADERS);
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT);
         if (!tlsVerify) b.sslContext(trustAll());
         this.http = b.build();
+        this.auth = new Auth(run, host, http, HEADERS);
     }
 
     /** The one client of a host in this run (so tokens and connections are shared). */

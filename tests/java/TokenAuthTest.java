@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * is refused.
  */
 class TokenAuthTest {
-    static String at;
-    static HttpServer tokens;
+    static String at, tlsAt, bigAt;
+    static HttpServer tokens, tlsTokens;
     static PrivateKey key;
     static String certDer;
     static final List<String> asked = Collections.synchronizedList(new ArrayList<>());
@@ -44,10 +44,40 @@ class TokenAuthTest {
         certDer = Base64.getEncoder().encodeToString(pem(d.resolve("cert.pem")));
         tokens = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
         tokens.createContext("/token", TokenAuthTest::token);
+        tokens.createContext("/big", x -> { // a token server that does not stop talking: read up to a bound, then refused
+            try (x) {
+                x.sendResponseHeaders(200, 0);
+                byte[] junk = new byte[1 << 16];
+                Arrays.fill(junk, (byte) ' ');
+                for (int i = 0; i < 1024; i++) x.getResponseBody().write(junk);
+            } catch (IOException e) {
+                // the client went away, as it should
+            }
+        });
         tokens.start();
         String realm = "http://127.0.0.1:" + tokens.getAddress().getPort() + "/token";
         at = Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "auth:\n  token:\n    realm: " + realm
                 + "\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: " + d.resolve("cert.pem") + "\n");
+        bigAt = Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "auth:\n  token:\n    realm: http://127.0.0.1:"
+                + tokens.getAddress().getPort() + "/big\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: "
+                + d.resolve("cert.pem") + "\n");
+        // the same over https, with that certificate (self-signed, made out for token-test): trusted with --tls-verify=false only
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("tls", key, new char[0], new java.security.cert.Certificate[] {java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(pem(d.resolve("cert.pem"))))});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        https.createContext("/token", TokenAuthTest::token);
+        https.start();
+        tlsTokens = https;
+        tlsAt = Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "auth:\n  token:\n    realm: https://127.0.0.1:"
+                + https.getAddress().getPort() + "/token\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: "
+                + d.resolve("cert.pem") + "\n");
     }
 
     static byte[] pem(Path p) throws IOException {
@@ -110,5 +140,29 @@ class TokenAuthTest {
                 "--tls-verify=false", "--tar=-", "docker://" + at + "/test/token-plain:1");
         assertThat(anon.code()).isEqualTo(1);
         assertThat(anon.stderr()).startsWith("ERROR: Token refused [" + at + "]: HTTP 401");
+    }
+
+    @Test
+    void aTokenServerOverHttpsIsTrustedAsTheRegistryIs() {
+        Path x = Bed.tempDir("xtmp");
+        Path authFile = x.resolve("auth.json");
+        Bed.write(authFile, "{\"auths\":{\"" + tlsAt + "\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+        Map<String, String> env = Map.of("PATH", Bed.tempDir("no-tools").toString(), "XCLUSTER_TMP", x.toString(),
+                "REGISTRY_AUTH_FILE", authFile.toString());
+        Bed.Result r = Bed.images(env, "make", "--no-pause", "--tls-verify=false", "--tar=" + x.resolve("images.tar"),
+                "docker://" + tlsAt + "/test/token-plain:1");
+        assertThat(r.code()).as(r.toString()).isZero();
+        Path tree = NativeStorageTest.unpack(x.resolve("images.tar")).resolve("var/lib/containers/storage");
+        assertThat(StoreTrees.images(tree).get(0).path("names").get(0).asText()).isEqualTo(tlsAt + "/test/token-plain:1");
+    }
+
+    @Test
+    void aTokenAnswerIsReadUpToABound() {
+        Bed.Result r = Bed.images(Map.of("PATH", Bed.tempDir("no-tools").toString(), "XCLUSTER_TMP", Bed.tempDir("xtmp").toString()),
+                "make", "--no-pause", "--tls-verify=false", "--tar=-", "docker://" + bigAt + "/test/token-plain:1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.stderr()).isEqualTo("ERROR: Token too large [" + bigAt + "]\n");
+        assertThat(r.out()).isEmpty();
     }
 }
