@@ -120,14 +120,18 @@ class TokenAuthTest {
         }
     }
 
+    /** No tools on PATH, x as XCLUSTER_TMP, and an auth file in x with the login for registry. */
+    static Map<String, String> loggedIn(String registry, Path x) {
+        Path authFile = x.resolve("auth.json");
+        Bed.write(authFile, "{\"auths\":{\"" + registry + "\":{\"auth\":\""
+                + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+        return Map.of("PATH", Bed.tempDir("no-tools").toString(), "XCLUSTER_TMP", x.toString(), "REGISTRY_AUTH_FILE", authFile.toString());
+    }
+
     @Test
     void aTokenForTheRepositoryFromTheChallengesRealm() {
         Path x = Bed.tempDir("xtmp");
-        Path authFile = x.resolve("auth.json");
-        Bed.write(authFile, "{\"auths\":{\"" + at + "\":{\"auth\":\""
-                + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\"}}}");
-        Map<String, String> env = Map.of("PATH", Bed.tempDir("no-tools").toString(), "XCLUSTER_TMP", x.toString(),
-                "REGISTRY_AUTH_FILE", authFile.toString());
+        Map<String, String> env = loggedIn(at, x);
         Bed.Result r = Bed.images(env, "make", "--verbose", "--no-pause", "--tls-verify=false", "--tar=" + x.resolve("images.tar"),
                 "docker://" + at + "/test/token-plain:1");
         assertThat(r.code()).as(r.toString()).isZero();
@@ -145,12 +149,7 @@ class TokenAuthTest {
     @Test
     void aTokenServerOverHttpsIsTrustedAsTheRegistryIs() {
         Path x = Bed.tempDir("xtmp");
-        Path authFile = x.resolve("auth.json");
-        Bed.write(authFile, "{\"auths\":{\"" + tlsAt + "\":{\"auth\":\""
-                + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\"}}}");
-        Map<String, String> env = Map.of("PATH", Bed.tempDir("no-tools").toString(), "XCLUSTER_TMP", x.toString(),
-                "REGISTRY_AUTH_FILE", authFile.toString());
-        Bed.Result r = Bed.images(env, "make", "--no-pause", "--tls-verify=false", "--tar=" + x.resolve("images.tar"),
+        Bed.Result r = Bed.images(loggedIn(tlsAt, x), "make", "--no-pause", "--tls-verify=false", "--tar=" + x.resolve("images.tar"),
                 "docker://" + tlsAt + "/test/token-plain:1");
         assertThat(r.code()).as(r.toString()).isZero();
         Path tree = NativeStorageTest.unpack(x.resolve("images.tar")).resolve("var/lib/containers/storage");
