@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
  */
 class TokenAuthTest {
     static String at, tlsAt, bigAt;
-    static HttpServer tokens, tlsTokens;
+    static HttpServer tokens;
+    /** Bytes the endless token server got out before the client went away; completed when it stops. */
+    static final java.util.concurrent.CompletableFuture<Long> bigSent = new java.util.concurrent.CompletableFuture<>();
+    static final long BIG = 64L << 20;
     static PrivateKey key;
     static String certDer;
     static final List<String> asked = Collections.synchronizedList(new ArrayList<>());
@@ -45,22 +48,22 @@ class TokenAuthTest {
         tokens = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
         tokens.createContext("/token", TokenAuthTest::token);
         tokens.createContext("/big", x -> { // a token server that does not stop talking: read up to a bound, then refused
+            long sent = 0;
             try (x) {
                 x.sendResponseHeaders(200, 0);
                 byte[] junk = new byte[1 << 16];
                 Arrays.fill(junk, (byte) ' ');
-                for (int i = 0; i < 1024; i++) x.getResponseBody().write(junk);
+                for (; sent < BIG; sent += junk.length) x.getResponseBody().write(junk);
             } catch (IOException e) {
                 // the client went away, as it should
+            } finally {
+                bigSent.complete(sent);
             }
         });
         tokens.start();
         String realm = "http://127.0.0.1:" + tokens.getAddress().getPort() + "/token";
-        at = Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "auth:\n  token:\n    realm: " + realm
-                + "\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: " + d.resolve("cert.pem") + "\n");
-        bigAt = Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "auth:\n  token:\n    realm: http://127.0.0.1:"
-                + tokens.getAddress().getPort() + "/big\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: "
-                + d.resolve("cert.pem") + "\n");
+        at = tokenRegistry(realm, d.resolve("cert.pem"));
+        bigAt = tokenRegistry("http://127.0.0.1:" + tokens.getAddress().getPort() + "/big", d.resolve("cert.pem"));
         // the same over https, with that certificate (self-signed, made out for token-test): trusted with --tls-verify=false only
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
@@ -74,10 +77,13 @@ class TokenAuthTest {
         https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
         https.createContext("/token", TokenAuthTest::token);
         https.start();
-        tlsTokens = https;
-        tlsAt = Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "auth:\n  token:\n    realm: https://127.0.0.1:"
-                + https.getAddress().getPort() + "/token\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: "
-                + d.resolve("cert.pem") + "\n");
+        tlsAt = tokenRegistry("https://127.0.0.1:" + https.getAddress().getPort() + "/token", d.resolve("cert.pem"));
+    }
+
+    /** docker-registry on the shared data asking for tokens from realm, signed with cert's key. */
+    static String tokenRegistry(String realm, Path cert) {
+        return Bed.registryAt("127.0.0.1:" + Bed.freePort(), Bed.registryData(), "auth:\n  token:\n    realm: " + realm
+                + "\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: " + cert + "\n");
     }
 
     static byte[] pem(Path p) throws IOException {
@@ -163,5 +169,7 @@ class TokenAuthTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.stderr()).isEqualTo("ERROR: Token too large [" + bigAt + "]\n");
         assertThat(r.out()).isEmpty();
+        // the client stopped reading after its bound: the server could not send all it had (socket buffers take a few MB)
+        assertThat(bigSent.orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join()).isLessThan(BIG);
     }
 }
