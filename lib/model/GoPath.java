@@ -15,8 +15,10 @@ public final class GoPath {
         int from = 0, to = p.length();
         while (to - from > 2 && p.charAt(from) == '.' && p.charAt(from + 1) == '/') from += 2;
         if (to - from > 1 && p.charAt(to - 1) == '/') to--;
-        if ((from > 0 || to < p.length()) && p.charAt(from) != '/' && isClean(p.substring(from, to)))
-            return p.substring(from, to);
+        if ((from > 0 || to < p.length()) && p.charAt(from) != '/') {
+            String trimmed = p.substring(from, to);
+            if (isClean(trimmed)) return trimmed;
+        }
         boolean rooted = p.startsWith("/");
         Deque<String> parts = new ArrayDeque<>();
         for (String s : p.split("/")) {
